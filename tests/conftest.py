@@ -1,0 +1,56 @@
+import pytest
+
+from topics.models import Persona, Reference, Topic, Variant
+
+
+@pytest.fixture
+def personas(db) -> dict[str, Persona]:
+    """The four default personas, created by the data migration."""
+    return Persona.objects.in_bulk(field_name="slug")
+
+
+@pytest.fixture
+def make_reference(db):
+    def make(key: str = "semple-2011", **fields) -> Reference:
+        fields.setdefault("kind", Reference.Kind.RESEARCH)
+        fields.setdefault("title", f"Title of {key}")
+        return Reference.objects.create(key=key, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_topic(db):
+    def make(slug: str = "insr-gene", **fields) -> Topic:
+        fields.setdefault("title", slug.replace("-", " ").capitalize())
+        fields.setdefault("kind", Topic.Kind.GENE)
+        fields.setdefault("summary", f"About {slug}.")
+        return Topic.objects.create(slug=slug, **fields)
+
+    return make
+
+
+@pytest.fixture
+def make_variant(personas):
+    def make(topic: Topic, persona: str = "patient", body: str = "Plain words here.", **fields) -> Variant:
+        fields.setdefault("status", Variant.Status.PUBLISHED)
+        return Variant.objects.create(topic=topic, persona=personas[persona], body=body, **fields)
+
+    return make
+
+
+@pytest.fixture
+def insr_topic(make_topic, make_reference, make_variant):
+    """One topic, published for patient and professional, with two references."""
+    make_reference("semple-2011", authors="Semple RK", doi="10.1210/er.2010-0020", year=2011)
+    make_reference(
+        "medlineplus-insr", kind=Reference.Kind.GENE_DATABASE, url="https://medlineplus.gov/genetics/gene/insr/"
+    )
+    topic = make_topic("insr-gene", title="The INSR gene", other_names="CD220\nHHF5\nIR")
+    make_variant(topic, "patient", "## What is it?\n\nA gene is a set of instructions [@medlineplus-insr].")
+    make_variant(
+        topic,
+        "professional",
+        "## Genetics\n\nBiallelic variants cause Donohue syndrome [@semple-2011; @medlineplus-insr].",
+    )
+    return topic

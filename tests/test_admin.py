@@ -1,0 +1,82 @@
+import pytest
+from django.urls import reverse
+
+from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Reviewer, Topic, Variant
+
+MODELS = [Persona, Topic, Variant, Reference, Disclaimer, GlossaryTerm, Reviewer]
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("operator", "op@example.org", "a-long-test-password")
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_changelist_and_add_pages_load(admin_client, insr_topic, model):
+    meta = model._meta
+    assert admin_client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_changelist")).status_code == 200
+    assert admin_client.get(reverse(f"admin:{meta.app_label}_{meta.model_name}_add")).status_code == 200
+
+
+def test_variant_changelist_filters_and_grade_against_target(admin_client, insr_topic):
+    url = reverse("admin:topics_variant_changelist")
+    html = admin_client.get(url, {"persona__id__exact": Persona.objects.get(slug="professional").pk}).content.decode()
+    assert "target ≤ 18.0" in html
+    assert "target ≤ 6.0" not in html
+    assert 'href="/topics/insr-gene/professional/"' in html
+    assert admin_client.get(url, {"status__exact": "published", "q": "gene"}).status_code == 200
+
+
+def test_topic_change_page_edits_variants_inline(admin_client, insr_topic):
+    html = admin_client.get(reverse("admin:topics_topic_change", args=[insr_topic.pk])).content.decode()
+    assert 'name="variants-0-body"' in html
+    assert "Cite with [@key]" in html  # help text for editors
+
+
+def test_editor_change_shows_on_public_page(admin_client, client, insr_topic):
+    variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
+    url = reverse("admin:topics_variant_change", args=[variant.pk])
+    response = admin_client.post(
+        url,
+        {
+            "topic": insr_topic.pk,
+            "persona": variant.persona.pk,
+            "status": "published",
+            "title": "",
+            "summary": "",
+            "body": "A brand new sentence from an editor [@semple-2011].",
+            "reviewer": "",
+            "last_reviewed": "",
+            "next_review_due": "",
+        },
+    )
+    assert response.status_code == 302
+    html = client.get("/topics/insr-gene/patient/").content.decode()
+    assert "A brand new sentence from an editor" in html
+    assert '<li id="ref-semple-2011">' in html
+
+
+def test_unknown_reference_key_is_a_form_error(admin_client, insr_topic):
+    variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
+    url = reverse("admin:topics_variant_change", args=[variant.pk])
+    response = admin_client.post(
+        url,
+        {
+            "topic": insr_topic.pk,
+            "persona": variant.persona.pk,
+            "status": "published",
+            "body": "Claim with a typo [@semple-2O11].",
+        },
+    )
+    assert response.status_code == 200
+    assert "Unknown reference key(s): semple-2O11" in response.content.decode()
+    variant.refresh_from_db()
+    assert "typo" not in variant.body
+
+
+def test_admin_requires_login(client, db):
+    response = client.get(reverse("admin:topics_variant_changelist"))
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]

@@ -1,0 +1,92 @@
+"""The shipped content is the product: every page must meet its reader's needs."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from topics.importing import import_content
+from topics.models import GlossaryTerm, Persona, Reference, Topic, Variant
+from topics.readability import grade_text
+
+REQUIRED_TOPICS = {
+    "insulin",
+    "insulin-resistance",
+    "causes-and-risk-factors",
+    "signs-and-symptoms",
+    "managing-insulin-resistance",
+    "metformin-and-pioglitazone",
+    "prediabetes-and-type-2-diabetes",
+    "insr-gene",
+    "severe-insulin-resistance-syndromes",
+    "donohue-syndrome",
+    "rabson-mendenhall-syndrome",
+    "type-a-insulin-resistance",
+    "polycystic-ovary-syndrome",
+    "acanthosis-nigricans",
+    "insulin-signalling",
+}
+LIMITS = {"patient": Decimal("6.0"), "caregiver": Decimal("6.0"), "student": Decimal("10.0")}
+
+
+@pytest.fixture
+def shipped(db):
+    import_content()
+    return list(Variant.objects.select_related("topic", "persona"))
+
+
+def test_every_required_topic_is_published_for_all_four_personas(shipped):
+    personas = set(Persona.objects.values_list("slug", flat=True))
+    assert REQUIRED_TOPICS <= set(Topic.objects.values_list("slug", flat=True))
+    for topic in Topic.objects.all():
+        published = set(Variant.objects.published().filter(topic=topic).values_list("persona__slug", flat=True))
+        assert published == personas, topic.slug
+
+
+def test_every_variant_within_its_reading_grade(shipped):
+    too_hard = [
+        (v.topic.slug, v.persona.slug, v.reading_grade)
+        for v in shipped
+        if v.persona.slug in LIMITS and v.reading_grade > LIMITS[v.persona.slug]
+    ]
+    assert too_hard == []
+
+
+def test_professional_pages_are_at_least_two_grades_above_patient(shipped):
+    grades = {(v.topic.slug, v.persona.slug): v.reading_grade for v in shipped}
+    for topic in Topic.objects.values_list("slug", flat=True):
+        assert grades[(topic, "professional")] >= grades[(topic, "patient")] + 2, topic
+
+
+def test_every_variant_cites_and_every_key_resolves(shipped):
+    keys = set(Reference.objects.values_list("key", flat=True))
+    for variant in shipped:
+        assert variant.citation_keys, f"{variant} cites nothing"
+        assert variant.render().unknown_keys == [], variant
+        assert set(variant.citation_keys) <= keys
+
+
+def test_reference_table_holds_the_source_references(shipped):
+    for key in [
+        "grasso-2013", "hubbard-2013", "longo-2002", "maassen-2003", "semple-2011",
+        "ijms-2024", "ecde-2001", "kjim-2010", "actos-label", "medlineplus-insr", "niddk-insulin-resistance",
+    ]:  # fmt: skip
+        assert Reference.objects.filter(key=key).exists(), key
+    assert Reference.objects.get(key="semple-2011").doi == "10.1210/er.2010-0020"
+
+
+def test_glossary_definitions_are_plain(shipped):
+    terms = list(GlossaryTerm.objects.all())
+    assert len(terms) >= 30
+    assert [t.slug for t in terms if grade_text(t.definition) > 6.0] == []
+
+
+def test_shipped_content_is_honest_about_review(shipped):
+    assert all(v.reviewer_id is None for v in shipped)
+
+
+def test_content_report_prints_the_table(shipped, capsys):
+    call_command("content_report")
+    out = capsys.readouterr().out
+    assert "insr-gene" in out and "professional" in out
+    assert "0 page(s) need attention." in out

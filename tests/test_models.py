@@ -1,0 +1,89 @@
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from topics.models import Disclaimer, Persona, Variant
+
+
+def test_default_personas_created_by_migration(personas):
+    assert list(personas) == ["patient", "caregiver", "student", "professional"]
+    assert Persona.objects.default().slug == "patient"
+    assert personas["patient"].max_grade == Decimal("6.0")
+    assert personas["student"].max_grade == Decimal("10.0")
+
+
+def test_save_stores_rendered_html_citations_and_grade(make_topic, make_reference, make_variant):
+    make_reference("a")
+    make_reference("b")
+    variant = make_variant(make_topic(), body="One thing [@b]. Two things [@a]. <script>x</script>")
+    variant.refresh_from_db()
+    assert variant.citation_keys == ["b", "a"]
+    assert 'href="#ref-b"' in variant.html
+    assert "<script" not in variant.html
+    assert variant.reading_grade < Decimal("6")
+
+
+def test_references_follow_citation_order(make_topic, make_reference, make_variant):
+    make_reference("a")
+    make_reference("b")
+    variant = make_variant(make_topic(), body="[@b] then [@a]")
+    assert [ref.key for ref in variant.references()] == ["b", "a"]
+
+
+def test_clean_rejects_unknown_reference_key(make_topic, personas):
+    variant = Variant(topic=make_topic(), persona=personas["patient"], body="Text [@no-such-key].")
+    with pytest.raises(ValidationError) as error:
+        variant.full_clean()
+    assert "no-such-key" in str(error.value.message_dict["body"])
+
+
+def test_published_queryset_excludes_drafts_and_review(make_topic, make_variant):
+    topic = make_topic()
+    make_variant(topic, "patient", status=Variant.Status.PUBLISHED)
+    make_variant(topic, "student", status=Variant.Status.DRAFT)
+    make_variant(topic, "caregiver", status=Variant.Status.REVIEW)
+    assert [v.persona.slug for v in Variant.objects.published()] == ["patient"]
+
+
+def test_one_variant_per_topic_and_persona(make_topic, make_variant):
+    from django.db import IntegrityError
+
+    topic = make_topic()
+    make_variant(topic, "patient")
+    with pytest.raises(IntegrityError):
+        make_variant(topic, "patient")
+
+
+def test_over_target_compares_grade_with_persona(make_topic, make_variant):
+    hard = (
+        "Heterozygous dominant-negative mutations of the insulin receptor impair transphosphorylation "
+        "of the intracellular tyrosine kinase domain, attenuating phosphatidylinositol 3-kinase signalling."
+    )
+    topic = make_topic()
+    patient = make_variant(topic, "patient", hard)
+    student = make_variant(topic, "student", "Insulin is a hormone. It helps sugar get into cells.")
+    assert patient.reading_grade > patient.persona.max_grade
+    assert patient.over_target
+    assert not student.over_target
+
+
+def test_disclaimers_for_persona_include_those_for_everyone(personas):
+    everyone = Disclaimer.objects.create(slug="all", title="All", text="For all.")
+    pro = Disclaimer.objects.create(slug="pro", title="Pro", text="For professionals.")
+    pro.personas.add(personas["professional"])
+    assert set(Disclaimer.objects.for_persona(personas["patient"])) == {everyone}
+    assert set(Disclaimer.objects.for_persona(personas["professional"])) == {everyone, pro}
+
+
+def test_reference_links(make_reference):
+    ref = make_reference("x", doi="10.1210/er.2010-0020", pmid="123")
+    assert ref.doi_url == "https://doi.org/10.1210/er.2010-0020"
+    assert ref.pubmed_url == "https://pubmed.ncbi.nlm.nih.gov/123/"
+
+
+def test_variant_history_is_recorded(make_topic, make_variant):
+    variant = make_variant(make_topic(), body="First text.")
+    variant.body = "Second text."
+    variant.save()
+    assert [h.body for h in variant.history.all()] == ["Second text.", "First text."]

@@ -1,0 +1,105 @@
+import re
+
+from topics.readability import grade_text, prose_text, reading_grade
+from topics.rendering import citation_keys, render_body, render_plain
+
+KEYS = {"a", "b", "c"}
+LINK_RE = re.compile(r'<a class="citation-link" id="([^"]+)" href="([^"]+)"[^>]*>(\d+)</a>')
+
+
+def citation_links(html: str) -> list[tuple[str, str, str]]:
+    return LINK_RE.findall(html)
+
+
+def test_citations_numbered_in_order_of_first_use():
+    rendered = render_body("First [@b]. Then [@a]. Again [@b].", KEYS)
+    assert rendered.citations == ["b", "a"]
+    # A repeated citation keeps its number and gets its own anchor.
+    assert citation_links(rendered.html) == [
+        ("cite-b-1", "#ref-b", "1"),
+        ("cite-a-1", "#ref-a", "2"),
+        ("cite-b-2", "#ref-b", "1"),
+    ]
+    assert rendered.html.count('<sup class="citation">') == 3
+
+
+def test_citation_group_renders_each_number():
+    rendered = render_body("Both [@a; @c].", KEYS)
+    assert rendered.citations == ["a", "c"]
+    assert rendered.html.count('<sup class="citation">') == 1
+    assert citation_links(rendered.html) == [("cite-a-1", "#ref-a", "1"), ("cite-c-1", "#ref-c", "2")]
+
+
+def test_unknown_key_is_reported_not_raised():
+    rendered = render_body("Known [@a], unknown [@nope].", KEYS)
+    assert rendered.unknown_keys == ["nope"]
+    assert rendered.citations == ["a"]
+    assert "[@nope]" in rendered.html
+
+
+def test_citation_keys_without_repeats():
+    assert citation_keys("[@x] [@y; @x] [@z]") == ["x", "y", "z"]
+
+
+def test_script_and_event_handlers_are_removed():
+    html = render_body('Hi <script>alert(1)</script><img src=x onerror="alert(2)"> [@a]', KEYS).html
+    assert "<script" not in html
+    assert "alert" not in html
+    assert "onerror" not in html
+
+
+def test_javascript_links_are_removed():
+    html = render_body('[click](javascript:alert(1)) and <a href="data:text/html,x">d</a>', KEYS).html
+    assert "javascript:" not in html
+    assert "data:" not in html
+    assert "click" in html
+
+
+def test_style_iframe_and_svg_are_removed_with_their_content():
+    html = render_body("<style>body{}</style><iframe src=x></iframe><svg onload=alert(1)><circle/></svg>ok", KEYS).html
+    assert "<style" not in html and "body{}" not in html
+    assert "<iframe" not in html and "<svg" not in html
+    assert "ok" in html
+
+
+def test_editor_classes_and_ids_outside_the_allowlist_are_dropped():
+    html = render_body('<p class="evil" id="main">x</p>', KEYS).html
+    assert "evil" not in html
+    assert 'id="main"' not in html
+
+
+def test_markdown_lists_and_headings_render():
+    html = render_body("## Heading\n\n- one\n- two\n", KEYS).html
+    assert "<h2>Heading</h2>" in html
+    assert "<li>one</li>" in html
+
+
+def test_external_links_get_noopener():
+    html = render_body("[NIH](https://www.nih.gov/)", KEYS).html
+    assert 'rel="noopener noreferrer"' in html
+
+
+def test_render_plain_sanitizes():
+    assert "<script" not in render_plain("Hello <script>x</script>")
+
+
+def test_prose_skips_headings_and_citation_numbers():
+    html = render_body("## A very long heading about metabolism\n\nShort words here [@a].\n\n- a list item", KEYS).html
+    text = prose_text(html)
+    assert "heading" not in text
+    assert "[1]" not in text and "1" not in text
+    assert text.splitlines() == ["Short words here .", "a list item."]
+
+
+def test_grade_is_low_for_plain_words_and_high_for_jargon():
+    plain = "Insulin is a hormone. It helps sugar get into your cells. You need it to live."
+    jargon = (
+        "Heterozygous dominant-negative mutations of the insulin receptor impair transphosphorylation "
+        "of the intracellular tyrosine kinase domain, attenuating phosphatidylinositol 3-kinase signalling."
+    )
+    assert grade_text(plain) < 6
+    assert grade_text(jargon) > 14
+
+
+def test_reading_grade_of_empty_html_is_zero():
+    assert reading_grade("") == 0.0

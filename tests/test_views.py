@@ -1,0 +1,323 @@
+import json
+import re
+from unittest import mock
+
+import pytest
+from django.db import DatabaseError
+from django.urls import reverse
+
+from topics.models import Disclaimer, GlossaryTerm, Reviewer, Variant
+
+PERSONA_URL = "/persona/"
+
+
+def ld_json(html: str) -> dict:
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert match, "no JSON-LD block"
+    return json.loads(match.group(1))
+
+
+def assert_no_inline_script(html: str):
+    for tag in re.findall(r"<script\b[^>]*>", html):
+        assert "src=" in tag or 'type="application/ld+json"' in tag, tag
+    assert not re.search(r"\son[a-z]+=", html), "inline event handler"
+
+
+# Home -----------------------------------------------------------------------------------
+
+
+def test_home_shows_picker_and_topics_grouped_by_kind(client, insr_topic):
+    response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Which best describes you?" in html
+    assert 'name="persona" value="professional"' in html
+    assert "<h3>Genes</h3>" in html
+    assert 'href="/topics/insr-gene/patient/"' in html
+    assert_no_inline_script(html)
+
+
+def test_home_links_follow_remembered_persona(client, insr_topic):
+    client.cookies["persona"] = "professional"
+    html = client.get("/").content.decode()
+    assert 'href="/topics/insr-gene/professional/"' in html
+    assert 'value="professional" checked' in html
+
+
+def test_home_hides_topics_without_published_variants(client, make_topic, make_variant):
+    make_variant(make_topic("drafty", title="Drafty topic"), status=Variant.Status.DRAFT)
+    assert "Drafty topic" not in client.get("/").content.decode()
+
+
+# /topics/<topic>/ -------------------------------------------------------------------------
+
+
+def test_topic_redirects_to_default_persona(client, insr_topic):
+    response = client.get("/topics/insr-gene/")
+    assert response.status_code == 302
+    assert response["Location"] == "/topics/insr-gene/patient/"
+
+
+def test_topic_redirects_to_remembered_persona(client, insr_topic):
+    client.cookies["persona"] = "professional"
+    assert client.get("/topics/insr-gene/")["Location"] == "/topics/insr-gene/professional/"
+
+
+@pytest.mark.parametrize("cookie", ["nobody", "<script>", "x" * 500, ""])
+def test_topic_redirect_ignores_bad_cookie(client, insr_topic, cookie):
+    client.cookies["persona"] = cookie
+    assert client.get("/topics/insr-gene/")["Location"] == "/topics/insr-gene/patient/"
+
+
+def test_unknown_topic_redirect_is_404_in_layout(client, db):
+    response = client.get("/topics/no-such-topic/")
+    assert response.status_code == 404
+    assert "We can't find that page" in response.content.decode()
+    assert "Skip to main content" in response.content.decode()
+
+
+# /topics/<topic>/<persona>/ -----------------------------------------------------------------
+
+
+def test_variant_page_has_everything_a_reader_needs(client, insr_topic):
+    Disclaimer.objects.create(slug="general", title="For information only", text="Ask your doctor.")
+    response = client.get("/topics/insr-gene/professional/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    article = re.search(r'<article id="article".*?</article>', html, re.S).group(0)
+    assert "Biallelic variants cause Donohue syndrome" in article
+    assert "Written for: Healthcare professional" in article
+    assert "Other names:</span> CD220, HHF5, IR" in article
+    assert "For information only" in article and "Ask your doctor." in article
+    assert "Not yet medically reviewed" in article
+    # Numbered references with DOI and source links, in order of first use.
+    refs = re.findall(r'<li id="ref-([a-z0-9-]+)">', article)
+    assert refs == ["semple-2011", "medlineplus-insr"]
+    assert 'href="https://doi.org/10.1210/er.2010-0020"' in article
+    assert 'href="https://medlineplus.gov/genetics/gene/insr/"' in article
+    assert '<link rel="canonical" href="http://testserver/topics/insr-gene/professional/">' in html
+    assert_no_inline_script(html)
+
+
+def test_variant_page_json_ld(client, insr_topic):
+    data = ld_json(client.get("/topics/insr-gene/professional/").content.decode())
+    assert data["@type"] == "MedicalWebPage"
+    assert data["audience"] == {"@type": "Clinician"}
+    assert data["about"]["@type"] == "Gene"
+    assert data["about"]["alternateName"] == ["CD220", "HHF5", "IR"]
+    assert [c["name"] for c in data["citation"]] == ["Title of semple-2011", "Title of medlineplus-insr"]
+    assert "lastReviewed" not in data and "reviewedBy" not in data
+
+
+def test_reviewed_variant_shows_reviewer_and_date(client, insr_topic):
+    import datetime
+
+    reviewer = Reviewer.objects.create(name="A. Reviewer", credentials="MD")
+    variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
+    variant.reviewer = reviewer
+    variant.last_reviewed = datetime.date(2026, 10, 1)
+    variant.save()
+    html = client.get("/topics/insr-gene/patient/").content.decode()
+    assert "Medically reviewed by A. Reviewer, MD on" in html
+    assert "1 October 2026" in html
+    data = ld_json(html)
+    assert data["lastReviewed"] == "2026-10-01"
+    assert data["reviewedBy"]["name"] == "A. Reviewer"
+
+
+def test_unknown_persona_is_404(client, insr_topic):
+    response = client.get("/topics/insr-gene/astronaut/")
+    assert response.status_code == 404
+    assert "We can't find that page" in response.content.decode()
+
+
+def test_unpublished_topic_is_404(client, make_topic, make_variant):
+    make_variant(make_topic("hidden"), status=Variant.Status.REVIEW)
+    assert client.get("/topics/hidden/patient/").status_code == 404
+
+
+def test_missing_persona_falls_back_to_nearest_with_notice(client, insr_topic):
+    # Caregiver (order 2) has no variant: patient (order 1) is nearest.
+    html = client.get("/topics/insr-gene/caregiver/").content.decode()
+    assert "A gene is a set of instructions" in html
+    assert "We have not written this page for “Parent or caregiver” yet" in html
+    assert '<link rel="canonical" href="http://testserver/topics/insr-gene/patient/">' in html
+    # Student (order 3) is nearer to professional (4) than to patient (1).
+    html = client.get("/topics/insr-gene/student/").content.decode()
+    assert "Biallelic variants" in html
+
+
+def test_draft_variant_is_not_shown_even_as_fallback(client, insr_topic):
+    Variant.objects.filter(topic=insr_topic, persona__slug="professional").update(status=Variant.Status.DRAFT)
+    html = client.get("/topics/insr-gene/professional/").content.decode()
+    assert "Biallelic" not in html
+    assert "A gene is a set of instructions" in html
+
+
+def test_related_topics_listed(client, insr_topic, make_topic, make_variant):
+    other = make_topic("donohue-syndrome", title="Donohue syndrome", kind="condition")
+    make_variant(other)
+    insr_topic.related.add(other)
+    html = client.get("/topics/insr-gene/patient/").content.decode()
+    assert 'href="/topics/donohue-syndrome/patient/">Donohue syndrome</a>' in html
+
+
+def test_topic_page_persona_switcher_is_a_form(client, insr_topic):
+    html = client.get("/topics/insr-gene/patient/").content.decode()
+    assert f'method="post" action="{PERSONA_URL}"' in html
+    assert "<legend>Which best describes you?</legend>" in html
+    assert '<input type="hidden" name="next" value="/topics/insr-gene/patient/">' in html
+    assert "csrfmiddlewaretoken" not in html
+
+
+# /persona/ --------------------------------------------------------------------------------
+
+
+def test_persona_switch_without_javascript_redirects_and_sets_cookie(client, insr_topic):
+    response = client.post(PERSONA_URL, {"persona": "professional", "next": "/topics/insr-gene/patient/"})
+    assert response.status_code == 302
+    assert response["Location"] == "/topics/insr-gene/professional/"
+    cookie = response.cookies["persona"]
+    assert cookie.value == "professional"
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    # The cookie is remembered for the next plain topic link.
+    assert client.get("/topics/insr-gene/")["Location"] == "/topics/insr-gene/professional/"
+
+
+def test_persona_switch_with_htmx_returns_only_the_article(client, insr_topic):
+    response = client.post(
+        PERSONA_URL,
+        {"persona": "professional", "next": "/topics/insr-gene/patient/"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert response["HX-Push-Url"] == "/topics/insr-gene/professional/"
+    assert "HX-Request" in response["Vary"]
+    assert response.cookies["persona"].value == "professional"
+    assert html.lstrip().startswith('<article id="article"')
+    assert "<html" not in html and "site-header" not in html
+    assert "Biallelic variants" in html
+    assert 'hx-swap-oob="true">Now showing the version for: Healthcare professional' in html
+
+
+def test_persona_switch_on_home_with_htmx_returns_topic_list(client, insr_topic):
+    response = client.post(PERSONA_URL, {"persona": "student", "next": "/"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="topic-list"')
+    assert 'href="/topics/insr-gene/student/"' in html
+    assert response["HX-Push-Url"] == "/"
+
+
+def test_persona_switch_home_without_javascript(client, insr_topic):
+    response = client.post(PERSONA_URL, {"persona": "student", "next": "/"})
+    assert response["Location"] == "/"
+    assert 'href="/topics/insr-gene/student/"' in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example", "javascript:alert(1)", "", "\x00", "/" + "a" * 600],
+)
+def test_persona_switch_never_redirects_off_site(client, insr_topic, next_url):
+    response = client.post(PERSONA_URL, {"persona": "patient", "next": next_url})
+    assert response.status_code == 302
+    assert response["Location"] in {"/", next_url} and response["Location"].startswith("/")
+    assert not response["Location"].startswith("//") and "\\" not in response["Location"]
+
+
+@pytest.mark.parametrize("persona", ["", "astronaut", "<b>x</b>", "x" * 1000])
+def test_persona_switch_rejects_unknown_persona(client, insr_topic, persona):
+    response = client.post(PERSONA_URL, {"persona": persona, "next": "/"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Please choose one of the options listed." in html
+    assert "<b>x</b>" not in html
+    assert "persona" not in response.cookies
+
+
+def test_persona_switch_get_not_allowed(client, db):
+    assert client.get(PERSONA_URL).status_code == 405
+
+
+# Glossary, search --------------------------------------------------------------------------
+
+
+def test_glossary_pages_and_htmx_fragment(client, db):
+    GlossaryTerm.objects.create(slug="insulin", term="insulin", definition="A hormone that moves sugar into cells.")
+    assert "A hormone that moves sugar into cells." in client.get("/glossary/").content.decode()
+    full = client.get("/glossary/insulin/").content.decode()
+    assert "<html" in full and "A hormone that moves sugar" in full
+    fragment = client.get("/glossary/insulin/", headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in fragment and 'id="definition-insulin"' in fragment
+    assert client.get("/glossary/nothing/").status_code == 404
+
+
+def test_search_finds_other_names(client, insr_topic):
+    html = client.get("/search/", {"q": "HHF5"}).content.decode()
+    assert 'href="/topics/insr-gene/patient/">The INSR gene</a>' in html
+
+
+def test_search_no_results_is_kind(client, insr_topic):
+    html = client.get("/search/", {"q": "zebra"}).content.decode()
+    assert "No results for “zebra”" in html
+
+
+def test_search_rejects_oversized_query(client, db):
+    response = client.get("/search/", {"q": "a" * 1000})
+    assert response.status_code == 400
+    assert "at most 200 characters" in response.content.decode()
+
+
+def test_search_escapes_query(client, db):
+    html = client.get("/search/", {"q": "<script>alert(1)</script>"}).content.decode()
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;" in html
+
+
+# Sitemap, robots, health -------------------------------------------------------------------
+
+
+def test_sitemap_lists_published_pages_only(client, insr_topic):
+    Variant.objects.filter(persona__slug="professional").update(status=Variant.Status.DRAFT)
+    xml = client.get("/sitemap.xml").content.decode()
+    assert "<loc>http://testserver/topics/insr-gene/patient/</loc>" in xml
+    assert "professional" not in xml
+    assert "<lastmod>" in xml
+
+
+def test_robots_names_the_sitemap(client, db):
+    response = client.get("/robots.txt")
+    assert response["Content-Type"].startswith("text/plain")
+    assert "Sitemap: http://testserver/sitemap.xml" in response.content.decode()
+
+
+def test_healthz_ok(client, db):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_503_when_database_unreachable(client, db):
+    with mock.patch("topics.views.connection.cursor", side_effect=DatabaseError("down")):
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+def test_server_error_page_uses_layout(client, db, settings):
+    from insr_site.errors import server_error
+
+    response = server_error(None)
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "Sorry, something went wrong" in html and "Skip to main content" in html
+
+
+def test_url_names_resolve_to_the_contract():
+    assert (
+        reverse("topics:variant", kwargs={"topic": "insr-gene", "persona": "patient"}) == "/topics/insr-gene/patient/"
+    )
+    assert reverse("topics:set-persona") == "/persona/"
+    assert reverse("sitemap") == "/sitemap.xml"
+    assert reverse("healthz") == "/healthz"

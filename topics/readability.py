@@ -1,0 +1,75 @@
+"""Reading grade of an article's prose.
+
+The grade is measured on the rendered, sanitized HTML, so it is the grade of what
+a visitor actually reads. Only prose counts: paragraphs, list items, table cells
+and quotes. Headings and citation numbers are left out, because they are labels,
+not sentences, and would otherwise run into the next sentence and inflate it.
+
+textstat is pinned at 0.7.8: later releases fetch NLTK data at run time, which
+fails offline and on a PaaS.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import textstat
+
+PROSE_TAGS = {"p", "li", "td", "th", "dd", "dt", "blockquote"}
+SKIPPED_TAGS = {"sup", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "code"}
+SENTENCE_END = (".", "!", "?", ":")
+
+
+class _ProseParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[str] = []
+        self._current: list[str] = []
+        self._skip_depth = 0
+        self._prose_depth = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in SKIPPED_TAGS:
+            self._skip_depth += 1
+        elif tag in PROSE_TAGS:
+            # A list inside a list item starts a new block: flush the item's own text.
+            self._flush()
+            self._prose_depth += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in SKIPPED_TAGS:
+            self._skip_depth = max(0, self._skip_depth - 1)
+        elif tag in PROSE_TAGS:
+            self._flush()
+            self._prose_depth = max(0, self._prose_depth - 1)
+
+    def handle_data(self, data: str) -> None:
+        if self._prose_depth and not self._skip_depth:
+            self._current.append(data)
+
+    def _flush(self) -> None:
+        text = " ".join("".join(self._current).split())
+        self._current = []
+        if text:
+            # A list item without a full stop is still one unit of meaning.
+            self.blocks.append(text if text.endswith(SENTENCE_END) else text + ".")
+
+
+def prose_text(html: str) -> str:
+    """The prose of a rendered article as plain text, one block per line."""
+    parser = _ProseParser()
+    parser.feed(html)
+    parser.close()
+    return "\n".join(parser.blocks)
+
+
+def grade_text(text: str) -> float:
+    """Flesch-Kincaid grade of plain text, rounded to one decimal; 0 for no text."""
+    if not re.search(r"[A-Za-z]", text):
+        return 0.0
+    return round(float(textstat.flesch_kincaid_grade(text)), 1)
+
+
+def reading_grade(html: str) -> float:
+    return grade_text(prose_text(html))

@@ -1,0 +1,131 @@
+"""Editor Markdown -> safe HTML.
+
+Plain functions, text in and text out, so they can be tested without a database.
+Citation markers ``[@key]`` (or ``[@a; @b]``) become numbered superscript links to
+the page's reference list, numbered in order of first use. The HTML is sanitized
+with nh3 *after* Markdown has run, so nothing an editor types can reach a
+visitor's browser as script.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+import markdown
+import nh3
+
+# A reference key: lower-case letters, digits and hyphens (see Reference.key).
+KEY_PATTERN = r"[a-z0-9][a-z0-9-]*"
+# Markers are recognised more loosely than valid keys, so that a mistyped key
+# ("[@Semple_2011]") is reported as unknown instead of silently shown as text.
+_MARKER_KEY = r"[A-Za-z0-9][\w.:-]*"
+CITATION_RE = re.compile(r"\[(@" + _MARKER_KEY + r"(?:\s*;\s*@" + _MARKER_KEY + r")*)\]")
+
+ALLOWED_TAGS = {
+    "a",
+    "abbr",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "dfn",
+    "dl",
+    "dt",
+    "em",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "id"},
+    "abbr": {"title"},
+    "sup": {"id"},
+    "th": {"scope"},
+    "h2": {"id"},
+    "h3": {"id"},
+}
+# Classes the site's own markup uses; anything else an editor writes is dropped.
+ALLOWED_CLASSES = {"sup": {"citation"}, "a": {"citation-link"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+@dataclass
+class Rendered:
+    html: str
+    citations: list[str] = field(default_factory=list)  # keys, in order of first use
+    unknown_keys: list[str] = field(default_factory=list)
+
+
+def citation_keys(body: str) -> list[str]:
+    """Every key cited in ``body``, in order of first use, without repeats."""
+    keys: list[str] = []
+    for match in CITATION_RE.finditer(body):
+        for key in _split_keys(match.group(1)):
+            if key not in keys:
+                keys.append(key)
+    return keys
+
+
+def _split_keys(group: str) -> list[str]:
+    return [part.strip().lstrip("@") for part in group.split(";")]
+
+
+def render_body(body: str, known_keys: Collection[str]) -> Rendered:
+    """Render an editor's Markdown to sanitized HTML with numbered citations.
+
+    Keys not in ``known_keys`` are reported in ``unknown_keys`` and rendered as
+    plain text, so a caller can refuse the save without anything crashing.
+    """
+    order = citation_keys(body)
+    known = [key for key in order if key in known_keys]
+    unknown = [key for key in order if key not in known_keys]
+    numbers = {key: index for index, key in enumerate(known, start=1)}
+    uses: dict[str, int] = {}
+
+    def replace(match: re.Match[str]) -> str:
+        links = []
+        for key in _split_keys(match.group(1)):
+            if key not in numbers:
+                return match.group(0)
+            uses[key] = uses.get(key, 0) + 1
+            anchor = f"cite-{key}-{uses[key]}"
+            links.append(f'<a class="citation-link" id="{anchor}" href="#ref-{key}">{numbers[key]}</a>')
+        return '<sup class="citation">[' + ", ".join(links) + "]</sup>"
+
+    with_links = CITATION_RE.sub(replace, body)
+    html = markdown.markdown(with_links, extensions=["tables", "sane_lists"], output_format="html")
+    return Rendered(html=sanitize(html), citations=known, unknown_keys=unknown)
+
+
+def sanitize(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags={"script", "style", "iframe", "object", "embed", "template", "svg", "math"},
+        attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=ALLOWED_CLASSES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+
+
+def render_plain(text: str) -> str:
+    """Markdown for short editor texts (disclaimers, glossary definitions): no citations."""
+    return sanitize(markdown.markdown(text, output_format="html"))

@@ -1,0 +1,223 @@
+"""Public pages. Every htmx request has a plain-HTML twin: the site works without JavaScript."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.middleware import HtmxDetails
+
+from topics import selectors, structured_data
+from topics.models import Disclaimer, GlossaryTerm, Persona, Topic, Variant
+
+MAX_QUERY_LENGTH = 200
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _cookie_persona(request: HttpRequest) -> Persona:
+    return selectors.remembered_persona(slug=request.COOKIES.get(settings.PERSONA_COOKIE_NAME))
+
+
+@require_GET
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    persona = _cookie_persona(request)
+    return render(request, "topics/home.html", _home_context(persona))
+
+
+def _home_context(persona: Persona) -> dict:
+    return {"persona": persona, "personas": Persona.objects.all(), "groups": selectors.topics_by_kind()}
+
+
+@require_GET
+def topic_list(request: HtmxHttpRequest) -> HttpResponse:
+    persona = _cookie_persona(request)
+    return render(request, "topics/topic_list.html", {"persona": persona, "groups": selectors.topics_by_kind()})
+
+
+@require_GET
+def topic_redirect(request: HtmxHttpRequest, topic: str) -> HttpResponse:
+    """/topics/<topic>/ sends the visitor to the page for their remembered persona."""
+    topic_obj = get_object_or_404(Topic, slug=topic)
+    persona = _cookie_persona(request)
+    return redirect("topics:variant", topic=topic_obj.slug, persona=persona.slug)
+
+
+@require_GET
+def variant_detail(request: HtmxHttpRequest, topic: str, persona: str) -> HttpResponse:
+    choice = selectors.choose_variant(topic_slug=topic, persona_slug=persona)
+    return render(request, "topics/variant.html", _variant_context(request, choice))
+
+
+def _variant_context(request: HttpRequest, choice: selectors.PageChoice) -> dict:
+    variant = choice.variant
+    references = variant.references()
+    canonical_url = request.build_absolute_uri(variant.get_absolute_url())
+    return {
+        "choice": choice,
+        "variant": variant,
+        "topic": variant.topic,
+        "persona": choice.requested,
+        "personas": choice.personas,
+        "references": references,
+        "disclaimers": list(Disclaimer.objects.for_persona(variant.persona)),
+        "related": selectors.related_topics(topic=variant.topic),
+        "canonical_url": canonical_url,
+        "json_ld": structured_data.script_tag(
+            structured_data.medical_web_page(variant=variant, url=canonical_url, references=references)
+        ),
+    }
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """Only a path on this site: never another host, scheme or protocol-relative URL."""
+    candidate = request.POST.get("next", "")
+    if (
+        candidate.startswith("/")
+        and not candidate.startswith("//")
+        and len(candidate) <= 500
+        and url_has_allowed_host_and_scheme(candidate, allowed_hosts=None, require_https=False)
+    ):
+        return candidate
+    return reverse("topics:home")
+
+
+# No CSRF token: choosing a persona changes no server data, only the chooser's own
+# preference cookie, and `next` is limited to our own paths. Leaving the token out
+# keeps every public page free of per-visitor HTML, so whole pages can be cached.
+@csrf_exempt
+@require_POST
+@vary_on_headers("HX-Request")
+def set_persona(request: HtmxHttpRequest) -> HttpResponse:
+    persona = selectors.persona_from_slug(slug=request.POST.get("persona"))
+    if persona is None:
+        return render(request, "400.html", {"message": "Please choose one of the options listed."}, status=400)
+    next_path = _safe_next(request)
+    try:
+        match = resolve(next_path.split("?")[0])
+    except Resolver404:
+        match = None
+
+    if match and match.view_name in {"topics:variant", "topics:topic"}:
+        target = reverse("topics:variant", kwargs={"topic": match.kwargs["topic"], "persona": persona.slug})
+    else:
+        target = next_path
+
+    if request.htmx:
+        if match and match.view_name in {"topics:variant", "topics:topic"}:
+            try:
+                choice = selectors.choose_variant(topic_slug=match.kwargs["topic"], persona_slug=persona.slug)
+            except Http404:
+                response = HttpResponseClientRedirect(target)
+            else:
+                context = _variant_context(request, choice) | {"announce": True}
+                response = render(request, "topics/variant.html#article", context)
+                response["HX-Push-Url"] = target
+        elif match and match.view_name == "topics:home":
+            response = render(request, "topics/home.html#topic-list", _home_context(persona) | {"announce": True})
+            response["HX-Push-Url"] = target
+        else:
+            response = HttpResponseClientRedirect(target)
+    else:
+        response = redirect(target)
+
+    response.set_cookie(
+        settings.PERSONA_COOKIE_NAME,
+        persona.slug,
+        max_age=settings.PERSONA_COOKIE_AGE,
+        samesite="Lax",
+        secure=request.is_secure(),
+        httponly=True,
+    )
+    return response
+
+
+@require_GET
+def glossary(request: HtmxHttpRequest) -> HttpResponse:
+    return render(request, "topics/glossary.html", {"terms": GlossaryTerm.objects.all()})
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def glossary_term(request: HtmxHttpRequest, term: str) -> HttpResponse:
+    entry = get_object_or_404(GlossaryTerm, slug=term)
+    template = "topics/glossary_term.html"
+    if request.htmx:
+        template += "#definition"
+    return render(request, template, {"entry": entry})
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def search(request: HtmxHttpRequest) -> HttpResponse:
+    query = " ".join(request.GET.get("q", "").split())
+    if len(query) > MAX_QUERY_LENGTH:
+        return render(
+            request, "400.html", {"message": f"Please search with at most {MAX_QUERY_LENGTH} characters."}, status=400
+        )
+    persona = _cookie_persona(request)
+    context = {"query": query, "persona": persona, **_search_results(query, persona)}
+    template = "topics/search.html"
+    if request.htmx:
+        template += "#results"
+    return render(request, template, context)
+
+
+def _search_results(query: str, persona: Persona) -> dict:
+    if not query:
+        return {"topics": [], "terms": []}
+    published = Variant.objects.published()
+    topics = (
+        Topic.objects.filter(variants__in=published)
+        .filter(
+            Q(title__icontains=query)
+            | Q(other_names__icontains=query)
+            | Q(summary__icontains=query)
+            | Q(variants__in=published.filter(persona=persona, body__icontains=query))
+        )
+        .distinct()
+    )
+    lowered = query.lower()
+    ranked = sorted(
+        topics,
+        key=lambda t: (
+            lowered not in t.title.lower(),
+            lowered not in [name.lower() for name in t.other_names_list],
+            t.title,
+        ),
+    )
+    terms = GlossaryTerm.objects.filter(
+        Q(term__icontains=query) | Q(other_forms__icontains=query) | Q(definition__icontains=query)
+    )
+    return {"topics": ranked, "terms": list(terms)}
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /persona/", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """For the PaaS router: 200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

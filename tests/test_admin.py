@@ -80,3 +80,10 @@ def test_admin_requires_login(client, db):
     response = client.get(reverse("admin:topics_variant_changelist"))
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_variant_change_page_shows_rendered_body_and_grade(admin_client, insr_topic):
+    variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
+    html = admin_client.get(reverse("admin:topics_variant_change", args=[variant.pk])).content.decode()
+    assert '<div class="rendered-preview"><h2>What is it?</h2>' in html
+    assert f"{variant.reading_grade} (target ≤ 6.0, ok)" in html

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Reviewer, Topic, Variant
@@ -29,6 +32,13 @@ def public_link(variant: Variant) -> str:
     return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', variant.get_absolute_url(), label)
 
 
+# Editors write long Markdown: give them room.
+WIDE_FIELDS = {
+    models.TextField: {"widget": forms.Textarea(attrs={"rows": 24, "cols": 90})},
+    models.CharField: {"widget": forms.TextInput(attrs={"size": 80})},
+}
+
+
 @admin.register(Persona)
 class PersonaAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "max_grade", "order", "is_default", "audience_type"]
@@ -38,6 +48,7 @@ class PersonaAdmin(admin.ModelAdmin):
 
 class VariantInline(admin.StackedInline):
     model = Variant
+    formfield_overrides = WIDE_FIELDS
     extra = 0
     fields = ["persona", "status", "title", "summary", "body", grade_against_target, public_link]
     readonly_fields = [grade_against_target, public_link]
@@ -64,6 +75,7 @@ class TopicAdmin(SimpleHistoryAdmin):
 
 @admin.register(Variant)
 class VariantAdmin(SimpleHistoryAdmin):
+    formfield_overrides = WIDE_FIELDS
     list_display = [
         "topic",
         "persona",
@@ -88,8 +100,10 @@ class VariantAdmin(SimpleHistoryAdmin):
 
     @admin.display(description="How the body renders (as last saved)")
     def rendered_preview(self, variant: Variant) -> str:
-        # variant.html is sanitized when saved, so it is safe to show as HTML here.
-        return format_html('<div class="rendered-preview">{}</div>', variant.html) if variant.html else "—"
+        if not variant.html:
+            return "—"
+        # variant.html was sanitized with nh3 when it was saved, so it is safe to show as HTML.
+        return format_html('<div class="rendered-preview">{}</div>', mark_safe(variant.html))
 
 
 @admin.register(Reference)

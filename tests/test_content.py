@@ -1,5 +1,6 @@
 """The shipped content is the product: every page must meet its reader's needs."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -90,3 +91,19 @@ def test_content_report_prints_the_table(shipped, capsys):
     out = capsys.readouterr().out
     assert "insr-gene" in out and "professional" in out
     assert "0 page(s) need attention." in out
+
+
+def test_condition_pages_for_patients_and_caregivers_end_with_next_steps(shipped):
+    for variant in shipped:
+        if variant.topic.kind == Topic.Kind.CONDITION and variant.persona.slug in {"patient", "caregiver"}:
+            headings = re.findall(r"<h2[^>]*>(.*?)</h2>", variant.html)
+            assert headings[-2:] == ["Questions to ask your doctor", "When to get help"], str(variant)
+
+
+def test_glossary_terms_are_linked_from_article_bodies(shipped):
+    insr_patient = next(v for v in shipped if v.topic.slug == "insr-gene" and v.persona.slug == "patient")
+    links = re.findall(r'class="glossary-link" href="/glossary/([a-z0-9-]+)/"', insr_patient.html)
+    assert "gene" in links and "insulin" in links
+    assert len(links) == len(set(links))  # first use only
+    pages_with_links = [v for v in shipped if 'class="glossary-link"' in v.html]
+    assert len(pages_with_links) == len(shipped)

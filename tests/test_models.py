@@ -87,3 +87,12 @@ def test_variant_history_is_recorded(make_topic, make_variant):
     variant.body = "Second text."
     variant.save()
     assert [h.body for h in variant.history.all()] == ["Second text.", "First text."]
+
+
+def test_saved_variant_links_glossary_terms(make_topic, make_variant):
+    from topics.models import GlossaryTerm
+
+    GlossaryTerm.objects.create(slug="pancreas", term="pancreas", definition="An organ.")
+    variant = make_variant(make_topic(), body="## Pancreas\n\nThe pancreas makes insulin. The pancreas is small.")
+    assert variant.html.count('href="/glossary/pancreas/"') == 1
+    assert "<h2>Pancreas</h2>" in variant.html

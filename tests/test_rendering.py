@@ -103,3 +103,26 @@ def test_grade_is_low_for_plain_words_and_high_for_jargon():
 
 def test_reading_grade_of_empty_html_is_zero():
     assert reading_grade("") == 0.0
+
+
+def test_glossary_links_first_use_only_and_longest_name_first():
+    from topics.rendering import link_glossary
+
+    html = "<h2>Insulin</h2><p>The insulin receptor binds insulin. Insulin again.</p><p>More insulin.</p>"
+    terms = [("insulin", ["insulin"]), ("insulin-receptor", ["insulin receptor", "insulin receptors"])]
+    linked = link_glossary(html, terms, url_for=lambda slug: f"/glossary/{slug}/")
+    assert linked.count('class="glossary-link"') == 2
+    assert '<a class="glossary-link" href="/glossary/insulin-receptor/">insulin receptor</a> binds' in linked
+    assert 'binds <a class="glossary-link" href="/glossary/insulin/">insulin</a>. Insulin again.' in linked
+    assert "<h2>Insulin</h2>" in linked  # headings are never linked
+
+
+def test_glossary_links_skip_existing_links_citations_and_partial_words():
+    from topics.rendering import link_glossary
+
+    html = '<p><a href="/x">gene</a> genes <sup class="citation">gene</sup> pre-gene gene.</p>'
+    linked = link_glossary(html, [("gene", ["gene"])], url_for=lambda slug: f"/g/{slug}/")
+    assert linked == (
+        '<p><a href="/x">gene</a> genes <sup class="citation">gene</sup> pre-gene '
+        '<a class="glossary-link" href="/g/gene/">gene</a>.</p>'
+    )

@@ -207,7 +207,11 @@ class Variant(models.Model):
     def refresh_rendering(self) -> None:
         """Store the rendered HTML, citations and reading grade, so pages never render per request."""
         rendered = self.render()
-        self.html = rendered.html
+        self.html = rendering.link_glossary(
+            rendered.html,
+            GlossaryTerm.objects.link_forms(),
+            url_for=lambda slug: reverse("topics:glossary-term", kwargs={"term": slug}),
+        )
         self.citation_keys = rendered.citations
         self.reading_grade = readability.reading_grade(rendered.html)
 
@@ -302,6 +306,14 @@ class Disclaimer(models.Model):
         return rendering.render_plain(self.text)
 
 
+class GlossaryTermQuerySet(models.QuerySet):
+    def link_forms(self) -> list[tuple[str, list[str]]]:
+        """Each term's slug with every name that should link to it (one query)."""
+        return [
+            (slug, [term, *split_lines(forms)]) for slug, term, forms in self.values_list("slug", "term", "other_forms")
+        ]
+
+
 class GlossaryTerm(models.Model):
     slug = models.SlugField(unique=True, help_text="Used in the address /glossary/<slug>/.")
     term = models.CharField(max_length=100, help_text="The word or phrase as readers see it.")
@@ -312,6 +324,7 @@ class GlossaryTerm(models.Model):
     imported_hash = imported_hash_field()
 
     history = HistoricalRecords()
+    objects = GlossaryTermQuerySet.as_manager()
 
     class Meta:
         ordering = ["term"]

@@ -10,7 +10,7 @@ visitor's browser as script.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 import markdown
@@ -129,3 +129,55 @@ def sanitize(html: str) -> str:
 def render_plain(text: str) -> str:
     """Markdown for short editor texts (disclaimers, glossary definitions): no citations."""
     return sanitize(markdown.markdown(text, output_format="html"))
+
+
+# Glossary links -------------------------------------------------------------------------
+
+TAG_RE = re.compile(r"(<[^>]+>)")
+# Text inside these elements is never linked: links, headings, citations and code.
+NO_LINK_TAGS = {"a", "h1", "h2", "h3", "h4", "sup", "code", "pre", "dfn", "abbr"}
+
+
+def link_glossary(html: str, terms: Iterable[tuple[str, Iterable[str]]], url_for: Callable[[str], str]) -> str:
+    """Link the first use of each glossary term in ``html`` to its definition.
+
+    ``terms`` pairs a term's slug with the words that name it (the term and its other
+    forms). Matching is by whole word, case-insensitive, longest name first, so
+    "insulin receptor" wins over "insulin". ``html`` must already be sanitized: the
+    links added here are the site's own.
+    """
+    names: dict[str, str] = {}
+    for slug, forms in terms:
+        for form in forms:
+            form = form.strip()
+            if form and form.lower() not in names:
+                names[form.lower()] = slug
+    if not names:
+        return html
+    pattern = re.compile(
+        r"(?<![\w-])(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?![\w-])",
+        re.IGNORECASE,
+    )
+    linked: set[str] = set()
+    skip_depth = 0
+    out: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        slug = names[match.group(1).lower()]
+        if slug in linked:
+            return match.group(0)
+        linked.add(slug)
+        return f'<a class="glossary-link" href="{url_for(slug)}">{match.group(0)}</a>'
+
+    for token in TAG_RE.split(html):
+        if token.startswith("<"):
+            name = token.strip("</>").split()[0].lower() if token.strip("</>").split() else ""
+            if name in NO_LINK_TAGS and not token.endswith("/>"):
+                skip_depth += -1 if token.startswith("</") else 1
+                skip_depth = max(skip_depth, 0)
+            out.append(token)
+        elif token and not skip_depth:
+            out.append(pattern.sub(replace, token))
+        else:
+            out.append(token)
+    return "".join(out)

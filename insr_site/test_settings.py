@@ -11,3 +11,5 @@ SECURE_SSL_REDIRECT = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # Tests render templates without running collectstatic first.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+# Serve static files from the app folders, as in development, so headers on them can be tested.
+WHITENOISE_USE_FINDERS = True

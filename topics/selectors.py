@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from itertools import groupby
 
 from django.http import Http404
 
 from topics.models import Persona, Topic, Variant
+
+# What Django's SlugField allows, bounded: anything else is not worth a query.
+SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
 
 @dataclass
@@ -26,7 +30,7 @@ class PageChoice:
 
 def persona_from_slug(*, slug: str | None) -> Persona | None:
     """A persona for an untrusted slug (cookie, form, URL); None when it names no persona."""
-    if not slug or len(slug) > 50:
+    if not slug or not SLUG_RE.fullmatch(slug):
         return None
     return Persona.objects.filter(slug=slug).first()
 

@@ -161,7 +161,8 @@ def glossary_term(request: HtmxHttpRequest, term: str) -> HttpResponse:
 @require_GET
 @vary_on_headers("HX-Request")
 def search(request: HtmxHttpRequest) -> HttpResponse:
-    query = " ".join(request.GET.get("q", "").split())
+    # Control characters (NUL included, which PostgreSQL refuses) can't be part of a real search.
+    query = " ".join("".join(ch for ch in request.GET.get("q", "") if ch.isprintable() or ch.isspace()).split())
     if len(query) > MAX_QUERY_LENGTH:
         return render(
             request, "400.html", {"message": f"Please search with at most {MAX_QUERY_LENGTH} characters."}, status=400

@@ -20,6 +20,20 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return HttpResponse(loader.render_to_string("404.html", request=request), status=404)
 
 
+# Used when even the 500 template cannot render (say, static files are missing), so a
+# visitor still gets a page, never a stack trace.
+PLAIN_500 = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sorry, something went wrong</title>'
+    "</head><body><main><h1>Sorry, something went wrong on our side</h1>"
+    "<p>It is not something you did. Please try again in a few minutes.</p>"
+    '<p><a href="/">Go to the home page</a></p></main></body></html>'
+)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     # No request context: whatever broke may be what a context processor needs.
-    return HttpResponseServerError(loader.render_to_string("500.html"))
+    try:
+        return HttpResponseServerError(loader.render_to_string("500.html"))
+    except Exception:  # the error page must never fail in its turn
+        return HttpResponseServerError(PLAIN_500)
+

@@ -46,3 +46,17 @@ def database_unavailable(get_response):
 
     middleware.process_exception = process_exception
     return middleware
+
+
+def method_not_allowed(get_response):
+    """Django answers a wrong HTTP method with an empty 405; give it the site's layout."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        response = get_response(request)
+        if response.status_code == 405 and not response.content:
+            page = loader.render_to_string("405.html", request=request)
+            response.content = page
+            response["Content-Type"] = "text/html; charset=utf-8"
+        return response
+
+    return middleware

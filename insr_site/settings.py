@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "insr_site.middleware.database_unavailable",
+    "insr_site.middleware.method_not_allowed",
     # Last, as django-axes requires: locks out repeated failed admin sign-ins.
     "axes.middleware.AxesMiddleware",
 ]

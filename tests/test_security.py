@@ -216,7 +216,7 @@ HOSTILE_STRINGS = [
 
 def as_wire_cookie(value: str) -> str:
     """A cookie as a WSGI server hands it over: the header's raw bytes, decoded as Latin-1."""
-    value = "".join(ch for ch in value if ch.isprintable() and ch not in ";,\\\"")
+    value = "".join(ch for ch in value if ch.isprintable() and ch not in ';,\\"')
     return value.encode("utf-8").decode("latin-1")
 
 
@@ -266,3 +266,25 @@ def test_too_many_fields_is_refused(client, db):
     data = {f"f{i}": "x" for i in range(2500)}
     response = client.post("/persona/", data)
     assert response.status_code == 400
+
+
+def test_wrong_method_gets_a_page_in_the_layout(client, db):
+    response = client.get("/persona/")
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert "That action is not available here" in response.content.decode()
+
+
+def test_head_requests_are_answered(client, insr_topic):
+    assert client.head("/topics/insr-gene/patient/").status_code == 200
+    assert client.head("/").status_code == 200
+
+
+def test_server_error_page_survives_a_broken_template(client, db):
+    from insr_site.errors import server_error
+
+    with mock.patch("insr_site.errors.loader.render_to_string", side_effect=ValueError("missing manifest")):
+        response = server_error(None)
+    assert response.status_code == 500
+    assert b"Sorry, something went wrong" in response.content
+    assert b"manifest" not in response.content

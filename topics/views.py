@@ -11,7 +11,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
@@ -30,7 +30,7 @@ def _cookie_persona(request: HttpRequest) -> Persona:
     return selectors.remembered_persona(slug=request.COOKIES.get(settings.PERSONA_COOKIE_NAME))
 
 
-@require_GET
+@require_safe
 def home(request: HtmxHttpRequest) -> HttpResponse:
     persona = _cookie_persona(request)
     return render(request, "topics/home.html", _home_context(persona))
@@ -40,13 +40,13 @@ def _home_context(persona: Persona) -> dict:
     return {"persona": persona, "personas": Persona.objects.all(), "groups": selectors.topics_by_kind()}
 
 
-@require_GET
+@require_safe
 def topic_list(request: HtmxHttpRequest) -> HttpResponse:
     persona = _cookie_persona(request)
     return render(request, "topics/topic_list.html", {"persona": persona, "groups": selectors.topics_by_kind()})
 
 
-@require_GET
+@require_safe
 def topic_redirect(request: HtmxHttpRequest, topic: str) -> HttpResponse:
     """/topics/<topic>/ sends the visitor to the page for their remembered persona."""
     topic_obj = get_object_or_404(Topic, slug=topic)
@@ -54,7 +54,7 @@ def topic_redirect(request: HtmxHttpRequest, topic: str) -> HttpResponse:
     return redirect("topics:variant", topic=topic_obj.slug, persona=persona.slug)
 
 
-@require_GET
+@require_safe
 def variant_detail(request: HtmxHttpRequest, topic: str, persona: str) -> HttpResponse:
     choice = selectors.choose_variant(topic_slug=topic, persona_slug=persona)
     return render(request, "topics/variant.html", _variant_context(request, choice))
@@ -143,12 +143,12 @@ def set_persona(request: HtmxHttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 def glossary(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "topics/glossary.html", {"terms": GlossaryTerm.objects.all()})
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def glossary_term(request: HtmxHttpRequest, term: str) -> HttpResponse:
     entry = get_object_or_404(GlossaryTerm, slug=term)
@@ -158,7 +158,7 @@ def glossary_term(request: HtmxHttpRequest, term: str) -> HttpResponse:
     return render(request, template, {"entry": entry})
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 def search(request: HtmxHttpRequest) -> HttpResponse:
     # Control characters (NUL included, which PostgreSQL refuses) can't be part of a real search.
@@ -204,7 +204,7 @@ def _search_results(query: str, persona: Persona) -> dict:
     return {"topics": ranked, "terms": list(terms)}
 
 
-@require_GET
+@require_safe
 def robots_txt(request: HttpRequest) -> HttpResponse:
     sitemap = request.build_absolute_uri(reverse("sitemap"))
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /persona/", f"Sitemap: {sitemap}", ""]
@@ -212,7 +212,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """For the PaaS router: 200 when the database answers, 503 when it does not."""
     try:

@@ -54,3 +54,13 @@ def insr_topic(make_topic, make_reference, make_variant):
         "## Genetics\n\nBiallelic variants cause Donohue syndrome [@semple-2011; @medlineplus-insr].",
     )
     return topic
+
+
+@pytest.fixture(autouse=True)
+def empty_page_cache():
+    """Cached pages are keyed by content version, which restarts in every test database."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -31,12 +31,50 @@ def split_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+class SiteVersion(models.Model):
+    """One row: the content version that cached pages are keyed by (see topics.caching).
+
+    Every change to what public pages show bumps it, inside the same transaction as
+    the change, so every process sees the new version exactly when it sees the new text.
+    """
+
+    value = models.PositiveBigIntegerField(default=0, help_text="Bumped by every content change.")
+
+    def __str__(self) -> str:
+        return f"content version {self.value}"
+
+    @classmethod
+    def current(cls) -> int:
+        return cls.objects.filter(pk=1).values_list("value", flat=True).first() or 0
+
+    @classmethod
+    def bump(cls) -> None:
+        if not cls.objects.filter(pk=1).update(value=models.F("value") + 1):
+            cls.objects.get_or_create(pk=1, defaults={"value": 1})
+
+
+class InvalidatesPages(models.Model):
+    """Saving or deleting a row of this model changes what public pages show."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        SiteVersion.bump()
+
+    def delete(self, *args, **kwargs):
+        result = super().delete(*args, **kwargs)
+        SiteVersion.bump()
+        return result
+
+
 class PersonaQuerySet(models.QuerySet):
     def default(self) -> Persona | None:
         return self.filter(is_default=True).first() or self.first()
 
 
-class Persona(models.Model):
+class Persona(InvalidatesPages):
     """A kind of reader. Rows, not code: editors can rename or retarget them."""
 
     slug = models.SlugField(unique=True, help_text="Used in page addresses, e.g. /topics/insr-gene/patient/.")
@@ -70,7 +108,7 @@ class Persona(models.Model):
         return self.name
 
 
-class Topic(models.Model):
+class Topic(InvalidatesPages):
     class Kind(models.TextChoices):
         CONCEPT = "concept", "Understanding insulin resistance"
         CONDITION = "condition", "Conditions"
@@ -123,7 +161,7 @@ class VariantQuerySet(models.QuerySet):
         return self.filter(status=Variant.Status.PUBLISHED)
 
 
-class Variant(models.Model):
+class Variant(InvalidatesPages):
     """One topic written for one persona: the reading-level variant."""
 
     class Status(models.TextChoices):
@@ -225,7 +263,7 @@ class Variant(models.Model):
         return [by_key[key] for key in self.citation_keys if key in by_key]
 
 
-class Reference(models.Model):
+class Reference(InvalidatesPages):
     class Kind(models.TextChoices):
         RESEARCH = "research", "Research"
         GUIDELINE = "guideline", "Guideline"
@@ -282,7 +320,7 @@ class DisclaimerQuerySet(models.QuerySet):
         return self.filter(Q(personas=persona) | Q(personas__isnull=True)).distinct()
 
 
-class Disclaimer(models.Model):
+class Disclaimer(InvalidatesPages):
     slug = models.SlugField(unique=True, help_text="A short name for this disclaimer.")
     title = models.CharField(max_length=120, help_text="Heading shown above the text.")
     text = models.TextField(help_text="Markdown. Keep it short and plain.")
@@ -314,7 +352,7 @@ class GlossaryTermQuerySet(models.QuerySet):
         ]
 
 
-class GlossaryTerm(models.Model):
+class GlossaryTerm(InvalidatesPages):
     slug = models.SlugField(unique=True, help_text="Used in the address /glossary/<slug>/.")
     term = models.CharField(max_length=100, help_text="The word or phrase as readers see it.")
     other_forms = models.TextField(
@@ -337,7 +375,7 @@ class GlossaryTerm(models.Model):
         return split_lines(self.other_forms)
 
 
-class Reviewer(models.Model):
+class Reviewer(InvalidatesPages):
     """A member of the medical review board. Only real people, with their real credentials."""
 
     name = models.CharField(max_length=120, help_text="Full name as it appears on pages.")

@@ -12,11 +12,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
-from django.views.decorators.vary import vary_on_headers
+from django.views.decorators.vary import vary_on_cookie, vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from topics import selectors, structured_data
+from topics.caching import cached_page
 from topics.models import Disclaimer, GlossaryTerm, Persona, Topic, Variant
 
 MAX_QUERY_LENGTH = 200
@@ -31,6 +32,8 @@ def _cookie_persona(request: HttpRequest) -> Persona:
 
 
 @require_safe
+@vary_on_cookie
+@cached_page(vary_on_persona=True)
 def home(request: HtmxHttpRequest) -> HttpResponse:
     persona = _cookie_persona(request)
     return render(request, "topics/home.html", _home_context(persona))
@@ -41,6 +44,7 @@ def _home_context(persona: Persona) -> dict:
 
 
 @require_safe
+@cached_page
 def topic_list(request: HtmxHttpRequest) -> HttpResponse:
     persona = _cookie_persona(request)
     return render(request, "topics/topic_list.html", {"persona": persona, "groups": selectors.topics_by_kind()})
@@ -55,6 +59,7 @@ def topic_redirect(request: HtmxHttpRequest, topic: str) -> HttpResponse:
 
 
 @require_safe
+@cached_page
 def variant_detail(request: HtmxHttpRequest, topic: str, persona: str) -> HttpResponse:
     choice = selectors.choose_variant(topic_slug=topic, persona_slug=persona)
     return render(request, "topics/variant.html", _variant_context(request, choice))
@@ -144,12 +149,14 @@ def set_persona(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cached_page
 def glossary(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "topics/glossary.html", {"terms": GlossaryTerm.objects.all()})
 
 
 @require_safe
 @vary_on_headers("HX-Request")
+@cached_page
 def glossary_term(request: HtmxHttpRequest, term: str) -> HttpResponse:
     entry = get_object_or_404(GlossaryTerm, slug=term)
     template = "topics/glossary_term.html"
@@ -159,7 +166,8 @@ def glossary_term(request: HtmxHttpRequest, term: str) -> HttpResponse:
 
 
 @require_safe
-@vary_on_headers("HX-Request")
+@vary_on_headers("HX-Request", "Cookie")
+@cached_page(vary_on_persona=True)
 def search(request: HtmxHttpRequest) -> HttpResponse:
     # Control characters (NUL included, which PostgreSQL refuses) can't be part of a real search.
     query = " ".join("".join(ch for ch in request.GET.get("q", "") if ch.isprintable() or ch.isspace()).split())
@@ -205,6 +213,7 @@ def _search_results(query: str, persona: Persona) -> dict:
 
 
 @require_safe
+@cached_page
 def robots_txt(request: HttpRequest) -> HttpResponse:
     sitemap = request.build_absolute_uri(reverse("sitemap"))
     lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /persona/", f"Sitemap: {sitemap}", ""]

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup serve lint clean
+.PHONY: run test setup serve bench lint clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,11 @@ serve: $(STAMP)
 	DJANGO_SECURE_SSL_REDIRECT=0 sh -c '$(BIN)/python manage.py collectstatic --no-input -v0 && \
 	$(BIN)/python manage.py migrate --no-input && $(BIN)/python manage.py import_content && \
 	$(BIN)/gunicorn insr_site.wsgi --config gunicorn.conf.py'
+
+## Speed of the production configuration (gunicorn + wrk); appends to bench/RESULTS.md.
+## BENCH_ARGS="--topics 2000" measures with 2,000 generated topics as well.
+bench: $(STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -36,4 +36,3 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return HttpResponseServerError(loader.render_to_string("500.html"))
     except Exception:  # the error page must never fail in its turn
         return HttpResponseServerError(PLAIN_500)
-

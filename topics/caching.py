@@ -9,6 +9,8 @@ phase. No cache needs to be reachable by the writer, so this works with the
 per-process memory cache as well as with Redis.
 
 Reading the version costs one small query per request, far less than rendering.
+The cache sits in middleware just inside WhiteNoise, so a cached page skips the
+session, CSRF, authentication and the view entirely; views opt in with @cached_page.
 """
 
 from __future__ import annotations
@@ -19,51 +21,69 @@ from functools import wraps
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.utils.http import quote_etag
 
 from topics.models import SiteVersion
 
 CACHE_SECONDS = 60 * 60 * 24
-# Only these headers are stored with a cached page; everything else (CSP, security
-# headers) is added again by middleware on every response.
-KEPT_HEADERS = ("Content-Type", "Vary", "Content-Language", "HX-Push-Url")
-
-
-def _cache_key(request: HttpRequest, version: int, vary_on_persona: bool) -> str:
-    parts = [str(version), request.get_full_path(), "htmx" if request.headers.get("HX-Request") else "page"]
-    if vary_on_persona:
-        parts.append(request.COOKIES.get(settings.PERSONA_COOKIE_NAME, "")[:50])
-    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return f"page:{digest}"
+PAGE_CACHE_ATTRIBUTE = "page_cache"  # set on a response by @cached_page: "url" or "persona"
 
 
 def cached_page(view=None, *, vary_on_persona: bool = False):
-    """Serve a public GET page from the cache, keyed by URL and content version.
+    """Mark a view's pages as cacheable by the page cache middleware.
 
-    Visitors with a session (signed-in staff, who may see previews) always get a
-    fresh page. Only 200 responses that set no cookie are stored, so nothing
-    personal is ever cached. ``vary_on_persona`` is for the few pages whose links
-    follow the visitor's remembered persona (home, search).
+    ``vary_on_persona`` is for the few pages whose links follow the visitor's
+    remembered persona (home, search); every other page is the same for everyone,
+    because the persona is in its URL.
     """
 
     def decorator(view_func):
         @wraps(view_func)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
-                return view_func(request, *args, **kwargs)
-            key = _cache_key(request, SiteVersion.current(), vary_on_persona)
-            stored = cache.get(key)
-            if stored is not None:
-                content, headers = stored
-                response = HttpResponse(content)
-                for name, value in headers.items():
-                    response[name] = value
-                return response
             response = view_func(request, *args, **kwargs)
-            if response.status_code == 200 and not response.cookies and not getattr(response, "streaming", False):
-                headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
-                cache.set(key, (response.content, headers), CACHE_SECONDS)
+            setattr(response, PAGE_CACHE_ATTRIBUTE, "persona" if vary_on_persona else "url")
             return response
 
         return wrapper
 
     return decorator(view) if view is not None else decorator
+
+
+def _keys(request: HttpRequest, version: int) -> dict[str, str]:
+    base = [str(version), request.method, request.get_full_path(), request.headers.get("HX-Request", "")]
+    persona = request.COOKIES.get(settings.PERSONA_COOKIE_NAME, "")[:50]
+    return {
+        "url": "page:" + hashlib.sha256("\n".join(base).encode()).hexdigest(),
+        "persona": "page:" + hashlib.sha256("\n".join([*base, persona]).encode()).hexdigest(),
+    }
+
+
+def page_cache(get_response):
+    """Serve marked pages from the cache; store them on the way out.
+
+    Visitors with a session (signed-in staff, who may see previews) always get a
+    fresh page. Only 200 responses that set no cookie are stored, so nothing
+    personal is ever cached.
+    """
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
+            return get_response(request)
+        keys = _keys(request, SiteVersion.current())
+        found = cache.get_many(list(keys.values()))
+        for key in keys.values():
+            if key in found:
+                content, headers = found[key]
+                response = HttpResponse(content)
+                for name, value in headers:
+                    response[name] = value
+                return response
+        response = get_response(request)
+        mode = getattr(response, PAGE_CACHE_ATTRIBUTE, None)
+        if mode and response.status_code == 200 and not response.cookies and not response.streaming:
+            # The ETag is computed once here, not by ConditionalGetMiddleware on every hit.
+            response["ETag"] = quote_etag(hashlib.md5(response.content, usedforsecurity=False).hexdigest())
+            cache.set(keys[mode], (response.content, list(response.items())), CACHE_SECONDS)
+        return response
+
+    return middleware

@@ -321,3 +321,21 @@ def test_url_names_resolve_to_the_contract():
     assert reverse("topics:set-persona") == "/persona/"
     assert reverse("sitemap") == "/sitemap.xml"
     assert reverse("healthz") == "/healthz"
+
+
+def test_large_sitemap_is_paginated_and_every_page_named_in_robots(client, insr_topic, make_topic, make_variant):
+    from topics.sitemaps import VariantSitemap
+
+    for n in range(5):
+        make_variant(make_topic(f"extra-{n}"))
+    with mock.patch.object(VariantSitemap, "limit", 3):
+        robots = client.get("/robots.txt").content.decode()
+        assert "Sitemap: http://testserver/sitemap.xml\n" in robots
+        assert "Sitemap: http://testserver/sitemap.xml?p=3\n" in robots  # 7 pages of 3: 3 sitemap pages
+        assert "?p=4" not in robots
+        urls = set()
+        for page in (1, 2, 3):
+            xml = client.get("/sitemap.xml", {"p": page}).content.decode()
+            urls |= set(re.findall(r"<loc>(.*?)</loc>", xml))
+        assert len(urls) == 7
+        assert client.get("/sitemap.xml", {"p": 9}).status_code == 404

@@ -19,6 +19,7 @@ from django_htmx.middleware import HtmxDetails
 from topics import selectors, structured_data
 from topics.caching import cached_page
 from topics.models import Disclaimer, GlossaryTerm, Persona, Topic, Variant
+from topics.sitemaps import VariantSitemap
 
 MAX_QUERY_LENGTH = 200
 
@@ -216,8 +217,11 @@ def _search_results(query: str, persona: Persona) -> dict:
 @cached_page
 def robots_txt(request: HttpRequest) -> HttpResponse:
     sitemap = request.build_absolute_uri(reverse("sitemap"))
-    lines = ["User-agent: *", "Disallow: /admin/", "Disallow: /persona/", f"Sitemap: {sitemap}", ""]
-    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    # A large site's sitemap comes in pages; name every page so crawlers find them all.
+    pages = max(1, -(-VariantSitemap().items().count() // VariantSitemap.limit))
+    lines = ["User-agent: *", f"Disallow: {reverse('admin:index')}", "Disallow: /persona/", f"Sitemap: {sitemap}"]
+    lines += [f"Sitemap: {sitemap}?p={page}" for page in range(2, pages + 1)]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 
 @never_cache

@@ -119,8 +119,8 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )
@@ -162,6 +162,9 @@ STORAGES = {
         )
     },
 }
+
+# How long a medical review holds before the page is due for another.
+REVIEW_INTERVAL_DAYS = int(os.environ.get("REVIEW_INTERVAL_DAYS", "365"))
 
 # The visitor's chosen reader: a cookie holding only a persona slug.
 PERSONA_COOKIE_NAME = "persona"

@@ -1,6 +1,7 @@
 """Test-only overrides. Everything else is the production settings module."""
 
 import os
+import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
 
@@ -16,4 +17,5 @@ WHITENOISE_USE_FINDERS = True
 # A file, not memory, for SQLite test databases: tests prove that a change made by
 # another process (a management command) reaches pages served by this one.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".pytest-db.sqlite3")}  # noqa: F405
+    # One file per test process, so concurrent runs never share a database.
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(tempfile.gettempdir(), f"insr-test-{os.getpid()}.sqlite3")}  # noqa: F405

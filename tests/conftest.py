@@ -33,8 +33,19 @@ def make_topic(db):
 @pytest.fixture
 def make_variant(personas):
     def make(topic: Topic, persona: str = "patient", body: str = "Plain words here.", **fields) -> Variant:
-        fields.setdefault("status", Variant.Status.PUBLISHED)
-        return Variant.objects.create(topic=topic, persona=personas[persona], body=body, **fields)
+        """A variant, published through Variant.publish unless another status is given."""
+        status = fields.pop("status", Variant.Status.PUBLISHED)
+        publish = status == Variant.Status.PUBLISHED
+        variant = Variant.objects.create(
+            topic=topic,
+            persona=personas[persona],
+            body=body,
+            status=Variant.Status.DRAFT if publish else status,
+            **fields,
+        )
+        if publish:
+            variant.publish(by=None, override_reason="test content")
+        return variant
 
     return make
 

@@ -53,6 +53,11 @@ def test_editor_change_shows_on_public_page(admin_client, client, insr_topic):
         },
     )
     assert response.status_code == 302
+    variant.refresh_from_db()
+    assert variant.status == "draft" and variant.has_pending_revision
+    html = client.get("/topics/insr-gene/patient/").content.decode()
+    assert "A brand new sentence from an editor" not in html  # live text until a reviewer publishes
+    variant.publish(by=variant.published_by)
     html = client.get("/topics/insr-gene/patient/").content.decode()
     assert "A brand new sentence from an editor" in html
     assert '<li id="ref-semple-2011">' in html

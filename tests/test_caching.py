@@ -76,7 +76,7 @@ def test_signed_in_staff_always_get_a_fresh_page(client, insr_topic, django_user
     client.force_login(django_user_model.objects.create_superuser("op", "op@example.org", "a-long-test-password"))
     client.get(PAGE)
     variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
-    Variant.objects.filter(pk=variant.pk).update(html="<p>Changed behind the cache's back.</p>")
+    Variant.objects.filter(pk=variant.pk).update(live_html="<p>Changed behind the cache's back.</p>")
     assert "Changed behind the cache" in client.get(PAGE).content.decode()
 
 
@@ -92,8 +92,7 @@ def test_publishing_shows_at_once(client, insr_topic):
         topic=insr_topic, persona=Persona.objects.get(slug="caregiver"), body="For families.", status="draft"
     )
     assert "For families." not in body_of(client, "/topics/insr-gene/caregiver/")
-    draft.status = Variant.Status.PUBLISHED
-    draft.save()
+    draft.publish(by=None, override_reason="short test text")
     assert "For families." in body_of(client, "/topics/insr-gene/caregiver/")
 
 
@@ -102,6 +101,8 @@ def test_editing_text_shows_at_once(client, insr_topic):
     variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
     variant.body = "Freshly edited words [@medlineplus-insr]."
     variant.save()
+    assert "Freshly edited words" not in body_of(client)  # a pending revision is not public
+    variant.publish(by=None, override_reason="short test text")
     assert "Freshly edited words" in body_of(client)
 
 
@@ -161,7 +162,7 @@ def test_change_made_by_another_process_shows_at_once(client, make_topic, make_r
         url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     script = (
         "from topics.models import Variant; v = Variant.objects.get(topic__slug='insr-gene'); "
-        "v.body = 'Text changed by a management command [@medlineplus-insr].'; v.save()"
+        "v.body = 'Text changed by a management command [@medlineplus-insr].'; v.publish(by=None)"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(DJANGO_SETTINGS_MODULE="insr_site.settings", DJANGO_DEBUG="1", DATABASE_URL=url)
@@ -211,5 +212,5 @@ def test_pages_are_cached_in_redis_and_invalidated(client, insr_topic, redis_cac
         client.get(PAGE)
     variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
     variant.body = "Seen through Redis [@medlineplus-insr]."
-    variant.save()
+    variant.publish(by=None, override_reason="short test text")
     assert "Seen through Redis" in body_of(client)

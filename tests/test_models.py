@@ -86,7 +86,9 @@ def test_variant_history_is_recorded(make_topic, make_variant):
     variant = make_variant(make_topic(), body="First text.")
     variant.body = "Second text."
     variant.save()
-    assert [h.body for h in variant.history.all()] == ["Second text.", "First text."]
+    history = list(variant.history.all())
+    assert [h.body for h in history[:2]] == ["Second text.", "First text."]
+    assert history[0].status == "draft" and history[1].status == "published"
 
 
 def test_saved_variant_links_glossary_terms(make_topic, make_variant):

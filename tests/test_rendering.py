@@ -88,7 +88,7 @@ def test_prose_skips_headings_and_citation_numbers():
     text = prose_text(html)
     assert "heading" not in text
     assert "[1]" not in text and "1" not in text
-    assert text.splitlines() == ["Short words here .", "a list item."]
+    assert text.splitlines() == ["Short words here.", "a list item."]
 
 
 def test_grade_is_low_for_plain_words_and_high_for_jargon():

@@ -147,10 +147,10 @@ def test_missing_persona_falls_back_to_nearest_with_notice(client, insr_topic):
     assert "Biallelic variants" in html
 
 
-def test_draft_variant_is_not_shown_even_as_fallback(client, insr_topic):
-    Variant.objects.filter(topic=insr_topic, persona__slug="professional").update(status=Variant.Status.DRAFT)
-    html = client.get("/topics/insr-gene/professional/").content.decode()
-    assert "Biallelic" not in html
+def test_never_published_variant_is_not_shown_even_as_fallback(client, insr_topic, make_variant):
+    make_variant(insr_topic, "caregiver", "Secret draft for families.", status=Variant.Status.DRAFT)
+    html = client.get("/topics/insr-gene/caregiver/").content.decode()
+    assert "Secret draft" not in html
     assert "A gene is a set of instructions" in html
 
 
@@ -198,7 +198,7 @@ def test_persona_switch_with_htmx_returns_only_the_article(client, insr_topic):
     assert html.lstrip().startswith('<article id="article"')
     assert "<html" not in html and "site-header" not in html
     assert "Biallelic variants" in html
-    assert 'hx-swap-oob="true">Now showing the version for: Healthcare professional' in html
+    assert 'hx-swap-oob="innerHTML">Now showing the version for: Healthcare professional' in html
 
 
 def test_persona_switch_on_home_with_htmx_returns_topic_list(client, insr_topic):
@@ -279,7 +279,7 @@ def test_search_escapes_query(client, db):
 
 
 def test_sitemap_lists_published_pages_only(client, insr_topic):
-    Variant.objects.filter(persona__slug="professional").update(status=Variant.Status.DRAFT)
+    Variant.objects.filter(persona__slug="professional").update(published_at=None)
     xml = client.get("/sitemap.xml").content.decode()
     assert "<loc>http://testserver/topics/insr-gene/patient/</loc>" in xml
     assert "professional" not in xml
@@ -339,3 +339,58 @@ def test_large_sitemap_is_paginated_and_every_page_named_in_robots(client, insr_
             urls |= set(re.findall(r"<loc>(.*?)</loc>", xml))
         assert len(urls) == 7
         assert client.get("/sitemap.xml", {"p": 9}).status_code == 404
+
+
+def test_professional_page_links_to_the_printable_patient_version(client, insr_topic):
+    html = client.get("/topics/insr-gene/professional/").content.decode()
+    assert 'href="/topics/insr-gene/patient/?print=1">Patient version, ready to print</a>' in html
+    assert "Patient version, ready to print" not in client.get("/topics/insr-gene/patient/").content.decode()
+    printable = client.get("/topics/insr-gene/patient/", {"print": "1"}).content.decode()
+    assert '<link rel="canonical" href="http://testserver/topics/insr-gene/patient/">' in printable
+    assert "print-handout.js" in printable
+
+
+def test_previous_and_next_within_the_group(client, insr_topic, make_topic, make_variant):
+    first = make_topic("a-gene", title="A gene", order=0)
+    last = make_topic("z-gene", title="Z gene", order=9)
+    make_variant(first)
+    make_variant(last)
+    make_variant(make_topic("a-condition", title="A condition", kind="condition"))
+    html = client.get("/topics/insr-gene/patient/").content.decode()
+    assert re.search(r'href="/topics/a-gene/patient/" rel="prev">.*A gene</a>', html)
+    assert re.search(r'href="/topics/z-gene/patient/" rel="next">.*Z gene</a>', html)
+    assert "a-condition" not in html
+
+
+def test_open_graph_tags(client, insr_topic):
+    html = client.get("/topics/insr-gene/patient/").content.decode()
+    assert '<meta property="og:type" content="article">' in html
+    assert '<meta property="og:url" content="http://testserver/topics/insr-gene/patient/">' in html
+    assert '<meta property="og:title" content="The INSR gene">' in html
+
+
+def test_condition_json_ld_names_signs_and_treatments_it_has_pages_for(client, make_topic, make_variant):
+    pcos = make_topic("polycystic-ovary-syndrome", title="Polycystic ovary syndrome", kind="condition")
+    sign = make_topic("acanthosis-nigricans", title="Acanthosis nigricans", kind="symptom")
+    therapy = make_topic("managing-insulin-resistance", title="Managing insulin resistance", kind="treatment")
+    for topic in (pcos, sign, therapy):
+        make_variant(topic)
+    pcos.related.add(sign, therapy)
+    data = ld_json(client.get("/topics/polycystic-ovary-syndrome/patient/").content.decode())
+    assert data["about"]["@type"] == "MedicalCondition"
+    assert data["about"]["signOrSymptom"] == [{"@type": "MedicalSignOrSymptom", "name": "Acanthosis nigricans"}]
+    assert data["about"]["possibleTreatment"] == [{"@type": "MedicalTherapy", "name": "Managing insulin resistance"}]
+    assert data["audience"] == {"@type": "Patient"}
+    assert data["inLanguage"] == "en" and "dateModified" in data
+
+
+@pytest.mark.parametrize(
+    ("persona", "audience"),
+    [
+        ("caregiver", {"@type": "Audience", "audienceType": "Caregiver"}),
+        ("student", {"@type": "Audience", "audienceType": "Student"}),
+    ],
+)
+def test_json_ld_audience_text_for_caregivers_and_students(client, insr_topic, make_variant, persona, audience):
+    make_variant(insr_topic, persona)
+    assert ld_json(client.get(f"/topics/insr-gene/{persona}/").content.decode())["audience"] == audience

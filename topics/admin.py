@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import difflib
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
-from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Reviewer, Topic, Variant
+from topics import readability, rendering
+from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Reviewer, Topic, Variant, VariantNeedingReview
 
 
 @admin.display(description="Reading grade (target)", ordering="reading_grade")
@@ -32,6 +41,26 @@ def public_link(variant: Variant) -> str:
     return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', variant.get_absolute_url(), label)
 
 
+@admin.display(description="Live page")
+def live_state(variant: Variant) -> str:
+    if not variant.is_live:
+        return "Not live yet"
+    when = variant.published_at.strftime("%-d %b %Y")
+    if variant.has_pending_revision:
+        return f"Live since {when}; a newer revision is pending (not public until published)"
+    return f"Live since {when}; matches the working text"
+
+
+@admin.display(description="Preview")
+def preview_link(variant: Variant) -> str:
+    if not variant.pk:
+        return "—"
+    return format_html(
+        '<a href="{}?preview=1" target="_blank" rel="noopener">Preview the working text</a>',
+        variant.get_absolute_url(),
+    )
+
+
 # Editors write long Markdown: give them room.
 WIDE_FIELDS = {
     models.TextField: {"widget": forms.Textarea(attrs={"rows": 24, "cols": 90})},
@@ -50,8 +79,8 @@ class VariantInline(admin.StackedInline):
     model = Variant
     formfield_overrides = WIDE_FIELDS
     extra = 0
-    fields = ["persona", "status", "title", "summary", "body", grade_against_target, public_link]
-    readonly_fields = [grade_against_target, public_link]
+    fields = ["persona", "status", live_state, "title", "summary", "body", grade_against_target, public_link]
+    readonly_fields = ["status", live_state, grade_against_target, public_link]
     show_change_link = True
 
 
@@ -73,30 +102,128 @@ class TopicAdmin(SimpleHistoryAdmin):
         return ", ".join(v.persona.slug for v in published) or "nobody yet"
 
 
+class VariantForm(forms.ModelForm):
+    """The variant form. Publishing is a button, not a status an editor can type in."""
+
+    approval_notes = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 90}),
+        help_text="Medical reviewers: notes recorded with this approval when you press “Publish”.",
+    )
+    grade_override = forms.CharField(
+        required=False,
+        label="Reason to publish above the reading-grade target",
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 90}),
+        help_text="Needed only when the text is harder than its reader's target. It is recorded with the publication.",
+    )
+
+    class Meta:
+        model = Variant
+        fields = ["topic", "persona", "title", "summary", "body"]
+        widgets = {"title": forms.TextInput(attrs={"size": 80}), "summary": forms.TextInput(attrs={"size": 80})}
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        if "body" in self.fields:
+            # The live grade panel: htmx posts the form as the editor types (see grade_panel_view).
+            self.fields["body"].widget = forms.Textarea(
+                attrs={
+                    "rows": 24,
+                    "cols": 90,
+                    "hx-post": reverse("admin:topics_variant_grade"),
+                    "hx-trigger": "input changed delay:600ms, load",
+                    "hx-target": "#grade-panel",
+                    "hx-swap": "innerHTML",
+                }
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.request is not None and PUBLISH in self.request.POST:
+            if not self.request.user.has_perm("topics.publish_variant"):
+                raise forms.ValidationError("Only medical reviewers can publish.")
+            persona = cleaned.get("persona")
+            grade = readability.reading_grade(rendering.render_body(cleaned.get("body", ""), set()).html)
+            if persona and grade > persona.max_grade and not cleaned.get("grade_override", "").strip():
+                self.add_error(
+                    "grade_override",
+                    f"Reading grade {grade} is above the target of {persona.max_grade} for {persona.name}: "
+                    "simplify the text, or give a reason to publish it anyway.",
+                )
+        return cleaned
+
+
+PUBLISH, SUBMIT, TO_DRAFT = "_publish", "_submit_review", "_return_to_draft"
+
+
 @admin.register(Variant)
 class VariantAdmin(SimpleHistoryAdmin):
-    formfield_overrides = WIDE_FIELDS
+    form = VariantForm
+    change_form_template = "admin/topics/variant/change_form.html"
     list_display = [
         "topic",
         "persona",
         "status",
+        live_state,
         grade_against_target,
         "reviewer",
         "last_reviewed",
-        "updated_at",
         public_link,
     ]
     list_filter = ["persona", "status", "topic__kind", "reviewer"]
     search_fields = ["topic__title", "title", "body"]
     list_select_related = ["topic", "persona", "reviewer"]
     autocomplete_fields = ["topic"]
-    readonly_fields = [grade_against_target, public_link, "rendered_preview", "created_at", "updated_at"]
+    actions = ["submit_for_review", "publish_selected"]
+    readonly_fields = [
+        "status", live_state, grade_against_target, "grade_panel", public_link, preview_link, "compare_link",
+        "rendered_preview", "reviewer", "last_reviewed", "next_review_due", "review_notes", "grade_override_reason",
+        "submitted_at", "submitted_by", "published_at", "published_by", "created_at", "updated_at",
+    ]  # fmt: skip
     fieldsets = [
-        (None, {"fields": ["topic", "persona", "status", "title", "summary"]}),
-        ("Text", {"fields": ["body", grade_against_target, "rendered_preview"]}),
-        ("Medical review", {"fields": ["reviewer", "last_reviewed", "next_review_due"]}),
-        ("Record", {"fields": [public_link, "created_at", "updated_at"]}),
+        (None, {"fields": ["topic", "persona", "status", live_state, "title", "summary"]}),
+        ("Text", {"fields": ["body", "grade_panel", "rendered_preview"]}),
+        (
+            "Review and publishing",
+            {
+                "fields": [
+                    "approval_notes",
+                    "grade_override",
+                    "reviewer",
+                    "last_reviewed",
+                    "next_review_due",
+                    "review_notes",
+                    "grade_override_reason",
+                    "submitted_at",
+                    "submitted_by",
+                    "published_at",
+                    "published_by",
+                ]
+            },
+        ),  # fmt: skip
+        ("Links and record", {"fields": [public_link, preview_link, "compare_link", "created_at", "updated_at"]}),
     ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class RequestForm(form_class):
+            def __init__(self, *args, **inner):
+                super().__init__(*args, request=request, **inner)
+
+        return RequestForm
+
+    def get_urls(self):
+        urls = [
+            path("grade/", self.admin_site.admin_view(self.grade_panel_view), name="topics_variant_grade"),
+            path("<int:pk>/compare/", self.admin_site.admin_view(self.compare_view), name="topics_variant_compare"),
+        ]
+        return urls + super().get_urls()
+
+    @admin.display(description="Reading grade as you type")
+    def grade_panel(self, variant: Variant) -> str:
+        return format_html('<div id="grade-panel" aria-live="polite">{}</div>', grade_against_target(variant))
 
     @admin.display(description="How the body renders (as last saved)")
     def rendered_preview(self, variant: Variant) -> str:
@@ -104,6 +231,163 @@ class VariantAdmin(SimpleHistoryAdmin):
             return "—"
         # variant.html was sanitized with nh3 when it was saved, so it is safe to show as HTML.
         return format_html('<div class="rendered-preview">{}</div>', mark_safe(variant.html))
+
+    @admin.display(description="History")
+    def compare_link(self, variant: Variant) -> str:
+        if not variant.pk:
+            return "—"
+        return format_html(
+            '<a href="{}">Compare revisions</a>', reverse("admin:topics_variant_compare", args=[variant.pk])
+        )
+
+    def grade_panel_view(self, request: HttpRequest) -> HttpResponse:
+        """htmx: the grade of the text being typed, against the chosen reader's target."""
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        body = request.POST.get("body", "")[:200_000]
+        persona = Persona.objects.filter(pk=request.POST.get("persona") or None).first()
+        analysis = readability.analyse(rendering.render_body(body, set()).html)
+        return TemplateResponse(
+            request, "admin/topics/variant/grade_panel.html", {"analysis": analysis, "persona": persona}
+        )
+
+    def compare_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """A readable diff between two saved revisions of a variant."""
+        variant = get_object_or_404(Variant, pk=pk)
+        if not self.has_view_or_change_permission(request, variant):
+            raise PermissionDenied
+        records = list(variant.history.select_related("history_user").order_by("-history_date"))
+        by_id = {str(r.history_id): r for r in records}
+        newer = by_id.get(request.GET.get("to", "")) or (records[0] if records else None)
+        older = by_id.get(request.GET.get("from", "")) or (records[1] if len(records) > 1 else newer)
+        diff = []
+        if newer and older:
+            for field in ["title", "summary", "body", "status"]:
+                a, b = str(getattr(older, field)), str(getattr(newer, field))
+                if a != b:
+                    lines = difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=2)
+                    diff.append((field, [line for line in lines if not line.startswith(("---", "+++"))]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": variant,
+            "records": records,
+            "older": older,
+            "newer": newer,
+            "diff": diff,
+            "title": f"Compare revisions: {variant}",
+        }
+        return TemplateResponse(request, "admin/topics/variant/compare.html", context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if PUBLISH in request.POST:
+            obj.publish(
+                by=request.user,
+                notes=form.cleaned_data.get("approval_notes", ""),
+                override_reason=form.cleaned_data.get("grade_override", ""),
+            )
+            messages.success(request, f"Published: {obj}. The public page shows it now.")
+        elif SUBMIT in request.POST:
+            obj.submit_for_review(by=request.user)
+            messages.success(request, f"Sent for medical review: {obj}.")
+        elif TO_DRAFT in request.POST:
+            obj.return_to_draft(by=request.user)
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["can_publish"] = request.user.has_perm("topics.publish_variant")
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not request.user.has_perm("topics.publish_variant"):
+            actions.pop("publish_selected", None)
+        return actions
+
+    @admin.action(description="Send selected variants for medical review")
+    def submit_for_review(self, request, queryset):
+        sent = 0
+        for variant in queryset.select_related("topic", "persona"):
+            if not variant.working_matches_live:
+                variant.submit_for_review(by=request.user)
+                sent += 1
+        messages.success(request, f"{sent} variant(s) sent for review.")
+
+    @admin.action(description="Publish selected variants (medical reviewers)")
+    def publish_selected(self, request, queryset):
+        if not request.user.has_perm("topics.publish_variant"):
+            raise PermissionDenied
+        published, skipped = 0, []
+        for variant in queryset.select_related("topic", "persona"):
+            try:
+                variant.publish(by=request.user)
+                published += 1
+            except ValidationError as error:
+                skipped.append(f"{variant}: {' '.join(error.messages)}")
+        messages.success(request, f"{published} variant(s) published.")
+        for reason in skipped:
+            messages.warning(request, f"Not published (open it to give a reason): {reason}")
+
+
+class NeedsReviewFilter(admin.SimpleListFilter):
+    title = "why"
+    parameter_name = "why"
+
+    def lookups(self, request, model_admin):
+        return [("pending", "Sent for review"), ("overdue", "Review overdue"), ("never", "Live, never reviewed")]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        return {
+            "pending": queryset.filter(status=Variant.Status.REVIEW),
+            "overdue": queryset.filter(next_review_due__lt=today),
+            "never": queryset.filter(published_at__isnull=False, last_reviewed__isnull=True),
+        }.get(self.value(), queryset)
+
+
+@admin.register(VariantNeedingReview)
+class NeedsReviewAdmin(admin.ModelAdmin):
+    """The medical reviewers' queue: pending, overdue and never-reviewed pages."""
+
+    list_display = ["variant_link", "persona", "why", "submitted_at", "next_review_due", grade_against_target]
+    list_filter = [NeedsReviewFilter, "persona"]
+    list_select_related = ["topic", "persona"]
+    search_fields = ["topic__title"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).needing_review()
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("topics.view_variant")
+
+    def has_module_permission(self, request):
+        return request.user.has_perm("topics.view_variant")
+
+    @admin.display(description="Page")
+    def variant_link(self, variant: Variant) -> str:
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:topics_variant_change", args=[variant.pk]), variant.topic
+        )
+
+    @admin.display(description="Why")
+    def why(self, variant: Variant) -> str:
+        reasons = []
+        if variant.status == Variant.Status.REVIEW:
+            reasons.append("sent for review")
+        if variant.next_review_due and variant.next_review_due < timezone.localdate():
+            reasons.append("review overdue")
+        if variant.is_live and variant.last_reviewed is None:
+            reasons.append("live, never medically reviewed")
+        return "; ".join(reasons)
 
 
 @admin.register(Reference)

@@ -20,6 +20,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import quote_etag
 
@@ -69,7 +70,13 @@ def page_cache(get_response):
     def middleware(request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
             return get_response(request)
-        keys = _keys(request, SiteVersion.current())
+        try:
+            version = SiteVersion.current()
+        except DatabaseError:
+            # The database is down: no page can be trusted to be current. Let the view
+            # answer (with the 503 page, or /healthz with its 503).
+            return get_response(request)
+        keys = _keys(request, version)
         found = cache.get_many(list(keys.values()))
         for key in keys.values():
             if key in found:
@@ -80,7 +87,8 @@ def page_cache(get_response):
                 return response
         response = get_response(request)
         mode = getattr(response, PAGE_CACHE_ATTRIBUTE, None)
-        if mode and response.status_code == 200 and not response.cookies and not response.streaming:
+        private = any(word in response.get("Cache-Control", "") for word in ("private", "no-store"))
+        if mode and response.status_code == 200 and not response.cookies and not response.streaming and not private:
             # The ETag is computed once here, not by ConditionalGetMiddleware on every hit.
             response["ETag"] = quote_etag(hashlib.md5(response.content, usedforsecurity=False).hexdigest())
             cache.set(keys[mode], (response.content, list(response.items())), CACHE_SECONDS)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import frontmatter
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
 from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Topic, Variant
@@ -243,7 +244,8 @@ def _import_topics(root: Path, report: Report, personas: dict[str, Persona]) -> 
             unknown = probe.render().unknown_keys
             if unknown:
                 raise ContentError(f"{variant_file}: unknown reference key(s) {', '.join(unknown)}")
-            _sync(
+            before = len(report.created) + len(report.updated)
+            variant = _sync(
                 report,
                 f"variant {slug}/{persona.slug}",
                 existing_variants.get(persona.slug),
@@ -252,6 +254,15 @@ def _import_topics(root: Path, report: Report, personas: dict[str, Persona]) -> 
                 values,
                 _variant_values,
             )
+            if len(report.created) + len(report.updated) > before and status == Variant.Status.PUBLISHED:
+                # Shipped content goes live through the one publishing path, as the
+                # release process (no user), and is recorded as not medically reviewed.
+                try:
+                    variant.publish(by=None, override_reason="")
+                except ValidationError as error:
+                    raise ContentError(f"{variant_file}: cannot publish: {' '.join(error.messages)}") from error
+                variant.imported_hash = fingerprint(_variant_values(variant))
+                variant.save(update_fields=["imported_hash"])
 
     # Related topics point at each other, so they are set once every topic exists.
     by_slug = Topic.objects.in_bulk(field_name="slug")

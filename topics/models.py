@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+import datetime
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from topics import readability, rendering
@@ -25,6 +33,10 @@ def imported_hash_field() -> models.CharField:
         editable=False,
         help_text="Fingerprint of the text as last loaded from the shipped files; differs once an editor changes it.",
     )
+
+
+# A Markdown link an editor wrote by hand to a glossary term: [word](/glossary/slug/)
+GLOSSARY_LINK_RE = re.compile(r"\]\(\s*/glossary/([^/)\s]+)/?\s*\)")
 
 
 def split_lines(text: str) -> list[str]:
@@ -147,6 +159,13 @@ class Topic(InvalidatesPages):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        # A topic's title and other names are part of how its pages are found.
+        for variant in self.variants.published():
+            variant.topic = self
+            variant.refresh_search_vector()
+
     def get_absolute_url(self) -> str:
         return reverse("topics:topic", kwargs={"topic": self.slug})
 
@@ -157,8 +176,33 @@ class Topic(InvalidatesPages):
 
 class VariantQuerySet(models.QuerySet):
     def published(self) -> VariantQuerySet:
-        """What the public may see: the one definition of “published”."""
-        return self.filter(status=Variant.Status.PUBLISHED)
+        """What the public may see: the one definition of “published”.
+
+        A variant is public once it has live text, which only ``Variant.publish``
+        sets. Its working text may meanwhile be a newer draft or in review.
+        """
+        return self.filter(published_at__isnull=False)
+
+    def needing_review(self) -> VariantQuerySet:
+        """Submitted for review, overdue for review, or live and never medically reviewed."""
+        today = timezone.localdate()
+        return self.filter(
+            Q(status=Variant.Status.REVIEW)
+            | Q(next_review_due__lt=today)
+            | Q(published_at__isnull=False, last_reviewed__isnull=True)
+        )
+
+
+@dataclass(frozen=True)
+class Revision:
+    """What a page shows: a variant's live text, or its working text in a preview."""
+
+    heading: str
+    summary: str
+    html: str
+    citation_keys: list
+    reading_grade: Decimal
+    updated: datetime.datetime | None
 
 
 class Variant(InvalidatesPages):
@@ -193,7 +237,53 @@ class Variant(InvalidatesPages):
         max_digits=4, decimal_places=1, default=0, editable=False, help_text="Flesch-Kincaid grade of the prose."
     )
     status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.DRAFT, help_text="Only published pages are public."
+        max_length=20,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        help_text=(
+            "Where the working text is: a draft, submitted for review, or published (the same as the live text). "
+            "Only medical reviewers publish."
+        ),
+    )
+    # The live revision: what the public page shows. Only publish() writes these.
+    live_title = models.CharField(max_length=160, blank=True, editable=False, help_text="Published heading.")
+    live_summary = models.CharField(max_length=160, blank=True, editable=False, help_text="Published description.")
+    live_body = models.TextField(blank=True, editable=False, help_text="Published Markdown.")
+    live_html = models.TextField(blank=True, editable=False, help_text="Published body, rendered.")
+    live_citation_keys = models.JSONField(default=list, blank=True, editable=False, help_text="Published citations.")
+    live_reading_grade = models.DecimalField(
+        max_digits=4, decimal_places=1, null=True, blank=True, editable=False, help_text="Grade of the live text."
+    )
+    published_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the live text was published."
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who published the live text (empty for shipped content loaded by the release).",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="When last sent for review.")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Who last sent it for review.",
+    )
+    review_notes = models.TextField(blank=True, help_text="The medical reviewer's notes on the last approval.")
+    search_text = models.TextField(blank=True, editable=False, help_text="The live prose as plain text, for search.")
+    search_vector = SearchVectorField(
+        null=True, editable=False, help_text="Weighted full-text document (PostgreSQL), updated on publishing."
+    )
+    grade_override_reason = models.TextField(
+        blank=True,
+        help_text="Why the live text was published above its reader's reading-grade target, if it was.",
     )
     reviewer = models.ForeignKey(
         "Reviewer",
@@ -209,29 +299,138 @@ class Variant(InvalidatesPages):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords(excluded_fields=["html", "updated_at"])
+    # History keeps the working text and its status. Live and review fields are left out,
+    # so reverting to an old revision can never publish or fake a medical review.
+    history = HistoricalRecords(
+        excluded_fields=[
+            "html", "updated_at", "imported_hash", "live_title", "live_summary", "live_body", "live_html",
+            "live_citation_keys", "live_reading_grade", "published_at", "published_by", "reviewer", "last_reviewed",
+            "next_review_due", "review_notes", "grade_override_reason", "search_text", "search_vector",
+        ]
+    )  # fmt: skip
     objects = VariantQuerySet.as_manager()
 
     class Meta:
         ordering = ["topic__order", "topic__title", "persona__order"]
         constraints = [models.UniqueConstraint(fields=["topic", "persona"], name="one_variant_per_topic_persona")]
+        permissions = [("publish_variant", "Can publish variants and record medical review")]
 
     def __str__(self) -> str:
         return f"{self.topic} ({self.persona})"
 
     def save(self, *args, **kwargs) -> None:
         self.refresh_rendering()
+        # "Published" means the working text is the live text. Once the working text
+        # changes, it is a new draft until a reviewer publishes it; the live text stays.
+        if self.status == self.Status.PUBLISHED and not self.working_matches_live:
+            self.status = self.Status.DRAFT
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("topics:variant", kwargs={"topic": self.topic.slug, "persona": self.persona.slug})
 
+    @property
+    def is_live(self) -> bool:
+        return self.published_at is not None
+
+    @property
+    def working_matches_live(self) -> bool:
+        return self.is_live and (self.title, self.summary, self.body) == (
+            self.live_title,
+            self.live_summary,
+            self.live_body,
+        )
+
+    @property
+    def has_pending_revision(self) -> bool:
+        """Live, with a newer working text not yet published."""
+        return self.is_live and not self.working_matches_live
+
+    def live_revision(self) -> Revision:
+        return Revision(
+            heading=self.live_title or self.topic.title,
+            summary=self.live_summary,
+            html=self.live_html,
+            citation_keys=self.live_citation_keys,
+            reading_grade=self.live_reading_grade,
+            updated=self.published_at,
+        )
+
+    def working_revision(self) -> Revision:
+        return Revision(
+            heading=self.heading,
+            summary=self.summary,
+            html=self.html,
+            citation_keys=self.citation_keys,
+            reading_grade=self.reading_grade,
+            updated=self.updated_at,
+        )
+
+    def submit_for_review(self, *, by) -> None:
+        if self.working_matches_live:
+            raise ValidationError("This text is already published; change it before sending it for review.")
+        self.status = self.Status.REVIEW
+        self.submitted_at = timezone.now()
+        self.submitted_by = by
+        self.save()
+
+    def return_to_draft(self, *, by) -> None:
+        self.status = self.Status.DRAFT
+        self.save()
+
+    def publish(self, *, by, notes: str = "", override_reason: str = "") -> None:
+        """Make the working text live: the one way anything is published.
+
+        ``by`` is the user publishing; they need the publish_variant permission
+        (medical reviewers and operators). ``by=None`` is the release process loading
+        the shipped content from the command line. A reviewer's approval is recorded
+        as a medical review. Above the reader's reading-grade target, an
+        ``override_reason`` is required and recorded.
+        """
+        if by is not None and not by.has_perm("topics.publish_variant"):
+            raise PermissionDenied("Only medical reviewers can publish.")
+        self.refresh_rendering()
+        self.clean()
+        if self.over_target and not override_reason.strip():
+            raise ValidationError(
+                f"Reading grade {self.reading_grade} is above the target of {self.persona.max_grade} for "
+                f"{self.persona.name}. Simplify the text, or give a reason for publishing it anyway."
+            )
+        now = timezone.now()
+        self.live_title, self.live_summary, self.live_body = self.title, self.summary, self.body
+        self.live_html, self.live_citation_keys = self.html, self.citation_keys
+        self.live_reading_grade = self.reading_grade
+        self.search_text = readability.prose_text(self.live_html)
+        self.published_at, self.published_by = now, by
+        self.grade_override_reason = override_reason.strip()
+        self.status = self.Status.PUBLISHED
+        reviewer = getattr(by, "reviewer", None) if by is not None else None
+        if reviewer is not None:
+            self.reviewer = reviewer
+            self.last_reviewed = timezone.localdate(now)
+            self.next_review_due = self.last_reviewed + datetime.timedelta(days=settings.REVIEW_INTERVAL_DAYS)
+            self.review_notes = notes
+        self.save()
+        self.refresh_search_vector()
+
+    def refresh_search_vector(self) -> None:
+        """Store the weighted search document of the live text (PostgreSQL full-text search only)."""
+        if connection.vendor == "postgresql" and self.is_live:
+            from topics.search import search_vector_for
+
+            Variant.objects.filter(pk=self.pk).update(search_vector=search_vector_for(self))
+
     def clean(self) -> None:
+        errors = []
         unknown = self.render().unknown_keys
         if unknown:
-            raise ValidationError(
-                {"body": f"Unknown reference key(s): {', '.join(unknown)}. Add the reference first, or fix the key."}
-            )
+            errors.append(f"Unknown reference key(s): {', '.join(unknown)}. Add the reference first, or fix the key.")
+        linked = set(GLOSSARY_LINK_RE.findall(self.body))
+        missing = sorted(linked - set(GlossaryTerm.objects.filter(slug__in=linked).values_list("slug", flat=True)))
+        if missing:
+            errors.append(f"Link to a glossary term that does not exist: {', '.join(missing)}.")
+        if errors:
+            raise ValidationError({"body": errors})
 
     @property
     def heading(self) -> str:
@@ -257,10 +456,11 @@ class Variant(InvalidatesPages):
     def over_target(self) -> bool:
         return self.reading_grade > self.persona.max_grade
 
-    def references(self) -> list[Reference]:
-        """The cited references, numbered in order of first use (one query)."""
-        by_key = Reference.objects.in_bulk(self.citation_keys, field_name="key")
-        return [by_key[key] for key in self.citation_keys if key in by_key]
+    def references(self, revision: Revision | None = None) -> list[Reference]:
+        """The references a revision cites, numbered in order of first use (one query)."""
+        keys = (revision or self.working_revision()).citation_keys
+        by_key = Reference.objects.in_bulk(keys, field_name="key")
+        return [by_key[key] for key in keys if key in by_key]
 
 
 class Reference(InvalidatesPages):
@@ -397,3 +597,12 @@ class Reviewer(InvalidatesPages):
 
     def __str__(self) -> str:
         return f"{self.name}, {self.credentials}"
+
+
+class VariantNeedingReview(Variant):
+    """The medical reviewers' queue in admin (“Needs review”); the same rows as Variant."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "page needing review"
+        verbose_name_plural = "Needs review"

@@ -12,6 +12,7 @@ fails offline and on a PaaS.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import textstat
@@ -49,7 +50,8 @@ class _ProseParser(HTMLParser):
             self._current.append(data)
 
     def _flush(self) -> None:
-        text = " ".join("".join(self._current).split())
+        # Removing a citation leaves a space before the punctuation that followed it.
+        text = re.sub(r"\s+([.,;:!?])", r"\1", " ".join("".join(self._current).split()))
         self._current = []
         if text:
             # A list item without a full stop is still one unit of meaning.
@@ -73,3 +75,28 @@ def grade_text(text: str) -> float:
 
 def reading_grade(html: str) -> float:
     return grade_text(prose_text(html))
+
+
+@dataclass
+class Analysis:
+    grade: float
+    longest_sentences: list[str]
+    hardest_words: list[str]
+
+
+SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?:])\s+")
+WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*")
+
+
+def analyse(html: str, *, sentences: int = 3, words: int = 8) -> Analysis:
+    """What makes a text hard: its grade, its longest sentences and its longest words."""
+    text = prose_text(html)
+    all_sentences = [s.strip() for line in text.splitlines() for s in SENTENCE_SPLIT_RE.split(line) if s.strip()]
+    longest = sorted(all_sentences, key=lambda s: len(s.split()), reverse=True)[:sentences]
+    seen: dict[str, int] = {}
+    for word in WORD_RE.findall(text):
+        key = word.lower()
+        if key not in seen:
+            seen[key] = textstat.syllable_count(key)
+    hardest = [w for w, n in sorted(seen.items(), key=lambda item: (-item[1], item[0])) if n >= 3][:words]
+    return Analysis(grade=grade_text(text), longest_sentences=longest, hardest_words=hardest)

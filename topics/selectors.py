@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from itertools import groupby
 
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 
 from topics.models import Persona, Topic, Variant
@@ -22,6 +23,7 @@ class PageChoice:
     requested: Persona
     available: list[Persona]  # personas with a published variant of this topic
     personas: list[Persona]  # every persona, for the switcher
+    preview: bool = False  # staff reading the working text, not the live one
 
     @property
     def is_fallback(self) -> bool:
@@ -45,21 +47,22 @@ def remembered_persona(*, slug: str | None) -> Persona:
     return persona
 
 
-def choose_variant(*, topic_slug: str, persona_slug: str) -> PageChoice:
+def choose_variant(*, topic_slug: str, persona_slug: str, preview: bool = False) -> PageChoice:
     """The published variant for this persona, or the nearest published one.
 
     “Nearest” is by the personas' order (patient, caregiver, student,
     professional), and on a tie the plainer one, so a reader is never sent to
     something harder than needed. Raises Http404 for an unknown topic or persona,
-    or a topic with nothing published.
+    or a topic with nothing published. With ``preview`` (staff only), every
+    variant counts, published or not, and the page shows its working text.
     """
     personas = list(Persona.objects.all())
     requested = next((p for p in personas if p.slug == persona_slug), None)
     if requested is None:
         raise Http404("No such reader.")
+    candidates = Variant.objects.all() if preview else Variant.objects.published()
     variants = list(
-        Variant.objects.published()
-        .filter(topic__slug=topic_slug)
+        candidates.filter(topic__slug=topic_slug)
         .select_related("topic", "persona", "reviewer")
         .order_by("persona__order")
     )
@@ -69,7 +72,13 @@ def choose_variant(*, topic_slug: str, persona_slug: str) -> PageChoice:
     for candidate in variants:
         if candidate.persona_id == requested.pk:
             variant = candidate
-    return PageChoice(variant=variant, requested=requested, available=[v.persona for v in variants], personas=personas)
+    return PageChoice(
+        variant=variant,
+        requested=requested,
+        available=[v.persona for v in variants],
+        personas=personas,
+        preview=preview,
+    )
 
 
 def topics_by_kind() -> list[tuple[str, list[Topic]]]:
@@ -77,11 +86,39 @@ def topics_by_kind() -> list[tuple[str, list[Topic]]]:
     kind_order = [kind for kind, _label in Topic.Kind.choices]
     labels = dict(Topic.Kind.choices)
     topics = sorted(
-        Topic.objects.filter(variants__status=Variant.Status.PUBLISHED).distinct(),
+        Topic.objects.filter(variants__in=Variant.objects.published()).distinct(),
         key=lambda t: (kind_order.index(t.kind) if t.kind in kind_order else len(kind_order), t.order, t.title),
     )
     return [(labels.get(kind, kind), list(group)) for kind, group in groupby(topics, key=lambda t: t.kind)]
 
 
-def related_topics(*, topic: Topic) -> list[Topic]:
-    return list(topic.related.filter(variants__status=Variant.Status.PUBLISHED).distinct().order_by("title"))
+@dataclass
+class Neighbourhood:
+    """The topics around a topic page: its related topics, and its neighbours in its group."""
+
+    related: list[Topic]
+    previous: Topic | None
+    next: Topic | None
+
+
+def neighbourhood(*, topic: Topic) -> Neighbourhood:
+    """Related topics and the previous and next topic of the same kind, in one query."""
+    is_related = Topic.related.through.objects.filter(from_topic=topic, to_topic=OuterRef("pk"))
+    rows = list(
+        Topic.objects.filter(Q(related_from=topic) | Q(kind=topic.kind))
+        .filter(pk__in=Variant.objects.published().values("topic"))
+        .annotate(is_related=Exists(is_related))
+        .distinct()
+        .order_by("order", "title")
+    )
+    siblings = [t for t in rows if t.kind == topic.kind]
+    position = next((i for i, t in enumerate(siblings) if t.pk == topic.pk), None)
+    previous = siblings[position - 1] if position else None
+    following = siblings[position + 1] if position is not None and position + 1 < len(siblings) else None
+    related = sorted((t for t in rows if t.is_related), key=lambda t: t.title)
+    return Neighbourhood(related=related, previous=previous, next=following)
+
+
+def suggested_topics(*, limit: int = 5) -> list[Topic]:
+    """Where to start when a search finds nothing: the first topics of the first groups."""
+    return [topic for _label, topics in topics_by_kind() for topic in topics[:2]][:limit]

@@ -13,4 +13,4 @@ class VariantSitemap(Sitemap):
         return Variant.objects.published().select_related("topic", "persona").order_by("topic__slug", "persona__order")
 
     def lastmod(self, variant: Variant):
-        return variant.updated_at
+        return variant.published_at

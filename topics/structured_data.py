@@ -8,7 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from topics.models import Persona, Reference, Topic, Variant
+from topics.models import Persona, Reference, Revision, Topic, Variant
 
 # Keep "</script>" and friends out of the block, whatever an editor typed.
 _ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -20,12 +20,20 @@ def audience(persona: Persona) -> dict:
     return {"@type": "Audience", "audienceType": persona.audience_type or persona.name}
 
 
-def about(topic: Topic) -> dict:
+def about(topic: Topic, related: list[Topic]) -> dict:
+    """What the page is about. For a condition, the signs and treatments it has pages for."""
     names = topic.other_names_list
     if topic.kind == Topic.Kind.GENE:
         data = {"@type": "Gene", "name": topic.title}
     elif topic.kind in {Topic.Kind.CONDITION, Topic.Kind.SYMPTOM}:
         data = {"@type": "MedicalCondition", "name": topic.title}
+        # Only what the site's own pages cover: related symptom and treatment topics.
+        signs = [{"@type": "MedicalSignOrSymptom", "name": t.title} for t in related if t.kind == Topic.Kind.SYMPTOM]
+        treatments = [{"@type": "MedicalTherapy", "name": t.title} for t in related if t.kind == Topic.Kind.TREATMENT]
+        if signs and topic.kind == Topic.Kind.CONDITION:
+            data["signOrSymptom"] = signs
+        if treatments:
+            data["possibleTreatment"] = treatments
     else:
         data = {"@type": "MedicalEntity", "name": topic.title}
     if names:
@@ -45,20 +53,22 @@ def citation(reference: Reference) -> dict:
     return data
 
 
-def medical_web_page(*, variant: Variant, url: str, references: list[Reference]) -> dict:
+def medical_web_page(
+    *, variant: Variant, page: Revision, url: str, references: list[Reference], related: list[Topic]
+) -> dict:
     data = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
-        "name": variant.heading,
+        "name": page.heading,
         "url": url,
         "inLanguage": "en",
-        "dateModified": variant.updated_at,
+        "dateModified": page.updated,
         "audience": audience(variant.persona),
-        "about": about(variant.topic),
+        "about": about(variant.topic, related),
         "citation": [citation(reference) for reference in references],
     }
-    if variant.summary:
-        data["description"] = variant.summary
+    if page.summary:
+        data["description"] = page.summary
     if variant.reviewer and variant.last_reviewed:
         data["lastReviewed"] = variant.last_reviewed
         data["reviewedBy"] = {

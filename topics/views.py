@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -18,7 +18,8 @@ from django_htmx.middleware import HtmxDetails
 
 from topics import selectors, structured_data
 from topics.caching import cached_page
-from topics.models import Disclaimer, GlossaryTerm, Persona, Topic, Variant
+from topics.models import Disclaimer, GlossaryTerm, Persona, Topic
+from topics.search import search as search_topics
 from topics.sitemaps import VariantSitemap
 
 MAX_QUERY_LENGTH = 200
@@ -62,26 +63,38 @@ def topic_redirect(request: HtmxHttpRequest, topic: str) -> HttpResponse:
 @require_safe
 @cached_page
 def variant_detail(request: HtmxHttpRequest, topic: str, persona: str) -> HttpResponse:
-    choice = selectors.choose_variant(topic_slug=topic, persona_slug=persona)
-    return render(request, "topics/variant.html", _variant_context(request, choice))
+    # Staff may read the working text at the public address; nobody else can ask for it.
+    preview = "preview" in request.GET and request.user.is_staff
+    choice = selectors.choose_variant(topic_slug=topic, persona_slug=persona, preview=preview)
+    response = render(request, "topics/variant.html", _variant_context(request, choice))
+    if preview:
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 def _variant_context(request: HttpRequest, choice: selectors.PageChoice) -> dict:
     variant = choice.variant
-    references = variant.references()
+    page = variant.working_revision() if choice.preview else variant.live_revision()
+    references = variant.references(page)
     canonical_url = request.build_absolute_uri(variant.get_absolute_url())
+    around = selectors.neighbourhood(topic=variant.topic)
     return {
         "choice": choice,
         "variant": variant,
+        "page": page,
         "topic": variant.topic,
         "persona": choice.requested,
         "personas": choice.personas,
         "references": references,
         "disclaimers": list(Disclaimer.objects.for_persona(variant.persona)),
-        "related": selectors.related_topics(topic=variant.topic),
+        "around": around,
         "canonical_url": canonical_url,
         "json_ld": structured_data.script_tag(
-            structured_data.medical_web_page(variant=variant, url=canonical_url, references=references)
+            structured_data.medical_web_page(
+                variant=variant, page=page, url=canonical_url, references=references, related=around.related
+            )
         ),
     }
 
@@ -177,40 +190,14 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
             request, "400.html", {"message": f"Please search with at most {MAX_QUERY_LENGTH} characters."}, status=400
         )
     persona = _cookie_persona(request)
-    context = {"query": query, "persona": persona, **_search_results(query, persona)}
+    results = search_topics(query, persona)
+    context = {"query": query, "persona": persona, "hits": results.hits, "terms": results.terms}
+    if query and not results.hits and not results.terms:
+        context["suggestions"] = selectors.suggested_topics()
     template = "topics/search.html"
-    if request.htmx:
+    if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
     return render(request, template, context)
-
-
-def _search_results(query: str, persona: Persona) -> dict:
-    if not query:
-        return {"topics": [], "terms": []}
-    published = Variant.objects.published()
-    topics = (
-        Topic.objects.filter(variants__in=published)
-        .filter(
-            Q(title__icontains=query)
-            | Q(other_names__icontains=query)
-            | Q(summary__icontains=query)
-            | Q(variants__in=published.filter(persona=persona, body__icontains=query))
-        )
-        .distinct()
-    )
-    lowered = query.lower()
-    ranked = sorted(
-        topics,
-        key=lambda t: (
-            lowered not in t.title.lower(),
-            lowered not in [name.lower() for name in t.other_names_list],
-            t.title,
-        ),
-    )
-    terms = GlossaryTerm.objects.filter(
-        Q(term__icontains=query) | Q(other_forms__icontains=query) | Q(definition__icontains=query)
-    )
-    return {"topics": ranked, "terms": list(terms)}
 
 
 @require_safe

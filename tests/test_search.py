@@ -1,0 +1,102 @@
+"""Search by any name, on both databases, over the shipped content."""
+
+import pytest
+
+from topics.importing import import_content
+from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Topic, Variant
+from topics.search import search
+
+# query -> the topic that must come first, on SQLite and on PostgreSQL alike
+TOP_RESULTS = {
+    "HHF5": "insr-gene",
+    "CD220": "insr-gene",
+    "IR": "insr-gene",
+    "insulin receptor": "insr-gene",
+    "acanthosis": "acanthosis-nigricans",
+    "PCOS": "polycystic-ovary-syndrome",
+    "dark patches on my neck": "acanthosis-nigricans",
+    "Donohue": "donohue-syndrome",
+    "leprechaunism": "donohue-syndrome",
+    "pioglitazone": "metformin-and-pioglitazone",
+    # small typos
+    "acanthosys": "acanthosis-nigricans",
+    "metformn": "metformin-and-pioglitazone",
+    "Rabson Mendenhal": "rabson-mendenhall-syndrome",
+}
+
+
+@pytest.fixture(scope="module")
+def shipped(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        import_content()
+    yield
+    with django_db_blocker.unblock():
+        for model in (Variant, Topic, Reference, GlossaryTerm, Disclaimer):
+            model.objects.all().delete()
+
+
+@pytest.mark.parametrize(("query", "expected"), TOP_RESULTS.items())
+def test_top_result(shipped, db, query, expected):
+    results = search(query, Persona.objects.get(slug="patient"))
+    assert results.hits, f"nothing found for {query!r}"
+    assert results.hits[0].topic.slug == expected, [h.topic.slug for h in results.hits[:3]]
+
+
+def test_results_are_for_the_visitors_persona(shipped, db):
+    professional = search("HHF5", Persona.objects.get(slug="professional")).hits[0]
+    assert professional.variant.persona.slug == "professional"
+
+
+def test_snippets_highlight_the_words_and_escape_the_text(shipped, db):
+    hit = search("dark patches neck", Persona.objects.get(slug="patient")).hits[0]
+    assert "<mark>" in hit.snippet and "<script" not in hit.snippet
+    assert "neck" in hit.snippet.lower()
+
+
+def test_glossary_terms_are_found_exactly_first(shipped, db):
+    terms = search("insulin receptor", Persona.objects.get(slug="patient")).terms
+    assert terms[0].slug == "insulin-receptor"
+    assert [t.slug for t in search("PCOS", Persona.objects.get(slug="patient")).terms] == ["polycystic-ovary-syndrome"]
+
+
+def test_nothing_found_and_empty_queries(shipped, db):
+    patient = Persona.objects.get(slug="patient")
+    assert search("zebra", patient).hits == []
+    assert search("   ", patient).hits == []
+    assert search("!!!", patient).hits == []
+
+
+def test_drafts_are_never_found(shipped, db):
+    variant = Variant.objects.get(topic__slug="insr-gene", persona__slug="patient")
+    variant.body = "Xylophone is a secret draft word."
+    variant.save()
+    assert search("xylophone", Persona.objects.get(slug="patient")).hits == []
+
+
+def test_search_page_finds_other_names_and_typos(client, shipped, db):
+    html = client.get("/search/", {"q": "HHF5"}).content.decode()
+    assert 'href="/topics/insr-gene/patient/"' in html
+    html = client.get("/search/", {"q": "acanthosys"}).content.decode()
+    first = html.index('class="topic-cards search-hits"')
+    assert html.index('href="/topics/acanthosis-nigricans/patient/"', first) < html.index("</ul>", first)
+
+
+def test_search_as_you_type_returns_the_results_fragment(client, shipped, db):
+    response = client.get("/search/", {"q": "PCOS"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="results"')
+    assert "<html" not in html
+    assert 'href="/topics/polycystic-ovary-syndrome/patient/"' in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_search_follows_the_remembered_persona(client, shipped, db):
+    client.cookies["persona"] = "student"
+    assert 'href="/topics/insr-gene/student/"' in client.get("/search/", {"q": "CD220"}).content.decode()
+
+
+def test_no_results_says_so_kindly_and_suggests_topics(client, shipped, db):
+    html = client.get("/search/", {"q": "zebra"}).content.decode()
+    assert "No results for “zebra”" in html
+    assert "Check the spelling" in html
+    assert 'href="/topics/insulin/patient/"' in html

@@ -35,6 +35,19 @@ def imported_hash_field() -> models.CharField:
     )
 
 
+def recorded_user_field(help_text: str) -> models.ForeignKey:
+    """Who did something: set by the workflow, never typed in, kept if the account goes."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=help_text,
+    )
+
+
 # A Markdown link an editor wrote by hand to a glossary term: [word](/glossary/slug/)
 GLOSSARY_LINK_RE = re.compile(r"\]\(\s*/glossary/([^/)\s]+)/?\s*\)")
 
@@ -257,25 +270,9 @@ class Variant(InvalidatesPages):
     published_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="When the live text was published."
     )
-    published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        editable=False,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Who published the live text (empty for shipped content loaded by the release).",
-    )
+    published_by = recorded_user_field("Who published the live text (empty for shipped content loaded by the release).")
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="When last sent for review.")
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        editable=False,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        help_text="Who last sent it for review.",
-    )
+    submitted_by = recorded_user_field("Who last sent it for review.")
     review_notes = models.TextField(blank=True, help_text="The medical reviewer's notes on the last approval.")
     search_text = models.TextField(blank=True, editable=False, help_text="The live prose as plain text, for search.")
     search_vector = SearchVectorField(

@@ -256,3 +256,19 @@ def test_export_writes_live_text_not_drafts(db, tmp_path):
     text = (tmp_path / "topics/insr-gene/patient.md").read_text()
     assert "A draft nobody approved." not in text
     assert text.startswith("---\n") and "status: published" in text
+
+
+@pytest.mark.parametrize("model", ["variant", "topic", "reference", "glossaryterm", "disclaimer"])
+def test_every_content_model_keeps_history(model):
+    from django.apps import apps
+
+    assert hasattr(apps.get_model("topics", model), "history")
+
+
+def test_history_page_shows_who_changed_what(client, insr_topic, editor):
+    client.force_login(editor)
+    variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
+    client.post(change_url(variant), form_data(variant, summary="A new summary written by Edna."))
+    history = client.get(reverse("admin:topics_variant_history", args=[variant.pk])).content.decode()
+    assert "edna" in history
+    assert "A new summary written by Edna." in history

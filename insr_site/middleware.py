@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
-
-logger = logging.getLogger(__name__)
-
 
 def cross_origin_resource_policy(get_response):
     """Our pages, styles and scripts are for our own pages only."""
@@ -38,7 +33,6 @@ def database_unavailable(get_response):
         # fails or drops; other database errors (a bad query) are bugs and stay 500s.
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        logger.error("Database unavailable: %s", type(exception).__name__)
         response = HttpResponse(loader.render_to_string("503.html"), status=503)
         response["Retry-After"] = "30"
         response["Cache-Control"] = "no-store"

@@ -7,6 +7,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
+
 def cross_origin_resource_policy(get_response):
     """Our pages, styles and scripts are for our own pages only."""
 

@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Debian's Chromium, driven by Playwright in the browser tests (never a downloaded browser).
+CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test setup serve bench lint clean
 
@@ -20,11 +22,18 @@ run: $(STAMP)
 	DJANGO_DEBUG=1 $(BIN)/python manage.py import_content
 	DJANGO_DEBUG=1 $(BIN)/python manage.py runserver 127.0.0.1:8000
 
-## The whole test suite (uses DATABASE_URL when set, SQLite otherwise).
+## The whole test suite (uses DATABASE_URL when set, SQLite otherwise), then the
+## browser tests on Debian's Chromium when it is installed.
 test: $(STAMP)
 	$(BIN)/ruff check .
 	DJANGO_DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not browser"
+	@if [ -x "$(CHROMIUM)" ]; then \
+		echo "Browser tests on $(CHROMIUM)"; \
+		CHROMIUM_PATH="$(CHROMIUM)" $(BIN)/pytest -m browser; \
+	else \
+		echo "Chromium not found at $(CHROMIUM): skipping the browser tests (install Debian's chromium package to run them)."; \
+	fi
 
 ## The production configuration locally: DEBUG off, collectstatic, gunicorn.
 serve: $(STAMP)

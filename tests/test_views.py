@@ -206,13 +206,33 @@ def test_persona_switch_on_home_with_htmx_returns_topic_list(client, insr_topic)
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="topic-list"')
     assert 'href="/topics/insr-gene/student/"' in html
-    assert response["HX-Push-Url"] == "/"
+    # Pushed as its own address, so Back returns to the persona before.
+    assert response["HX-Push-Url"] == "/?persona=student"
 
 
 def test_persona_switch_home_without_javascript(client, insr_topic):
     response = client.post(PERSONA_URL, {"persona": "student", "next": "/"})
-    assert response["Location"] == "/"
+    assert response["Location"] == "/?persona=student"
+    assert 'href="/topics/insr-gene/student/"' in client.get("/?persona=student").content.decode()
+    # Remembered: plain "/" now shows the student's pages too.
     assert 'href="/topics/insr-gene/student/"' in client.get("/").content.decode()
+
+
+def test_home_persona_in_the_url_wins_over_the_cookie(client, insr_topic):
+    client.cookies["persona"] = "professional"
+    html = client.get("/?persona=caregiver").content.decode()
+    assert 'href="/topics/insr-gene/caregiver/"' in html
+    assert 'value="caregiver" checked' in html
+    # One canonical home page, whichever persona's links it shows.
+    assert 'rel="canonical" href="http://testserver/"' in html
+
+
+@pytest.mark.parametrize("slug", ["", "astronaut", "<script>", "x" * 500])
+def test_home_with_unknown_persona_in_the_url_is_404_in_layout(client, insr_topic, slug):
+    response = client.get("/", {"persona": slug})
+    assert response.status_code == 404
+    assert "site-header" in response.content.decode()
+    assert "<script>" not in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -222,7 +242,7 @@ def test_persona_switch_home_without_javascript(client, insr_topic):
 def test_persona_switch_never_redirects_off_site(client, insr_topic, next_url):
     response = client.post(PERSONA_URL, {"persona": "patient", "next": next_url})
     assert response.status_code == 302
-    assert response["Location"] in {"/", next_url} and response["Location"].startswith("/")
+    assert response["Location"] in {"/?persona=patient", next_url} and response["Location"].startswith("/")
     assert not response["Location"].startswith("//") and "\\" not in response["Location"]
 
 

@@ -42,7 +42,9 @@ def cached_page(view=None, *, vary_on_persona: bool = False):
         @wraps(view_func)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             response = view_func(request, *args, **kwargs)
-            setattr(response, PAGE_CACHE_ATTRIBUTE, "persona" if vary_on_persona else "url")
+            # A view may have marked its response already (a page that varies only sometimes).
+            if not hasattr(response, PAGE_CACHE_ATTRIBUTE):
+                setattr(response, PAGE_CACHE_ATTRIBUTE, "persona" if vary_on_persona else "url")
             return response
 
         return wrapper

@@ -17,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
 from topics import selectors, structured_data
-from topics.caching import cached_page
+from topics.caching import PAGE_CACHE_ATTRIBUTE, cached_page
 from topics.models import Disclaimer, GlossaryTerm, Persona, Topic
 from topics.search import search as search_topics
 from topics.sitemaps import VariantSitemap
@@ -37,8 +37,23 @@ def _cookie_persona(request: HttpRequest) -> Persona:
 @vary_on_cookie
 @cached_page(vary_on_persona=True)
 def home(request: HtmxHttpRequest) -> HttpResponse:
-    persona = _cookie_persona(request)
-    return render(request, "topics/home.html", _home_context(persona))
+    # "/?persona=student" is the home page for one persona: the address a persona switch
+    # pushes, so Back returns to the persona before. Plain "/" follows the cookie.
+    if "persona" in request.GET:
+        persona = selectors.persona_from_slug(slug=request.GET["persona"])
+        if persona is None:
+            raise Http404("No such reader.")
+    else:
+        persona = _cookie_persona(request)
+    response = render(request, "topics/home.html", _home_context(persona))
+    if "persona" in request.GET:
+        # The persona is in the URL: the same page for every visitor, whatever their cookie.
+        setattr(response, PAGE_CACHE_ATTRIBUTE, "url")
+    return response
+
+
+def _home_url(persona: Persona) -> str:
+    return f"{reverse('topics:home')}?persona={persona.slug}"
 
 
 def _home_context(persona: Persona) -> dict:
@@ -130,6 +145,8 @@ def set_persona(request: HtmxHttpRequest) -> HttpResponse:
 
     if match and match.view_name in {"topics:variant", "topics:topic"}:
         target = reverse("topics:variant", kwargs={"topic": match.kwargs["topic"], "persona": persona.slug})
+    elif match and match.view_name == "topics:home":
+        target = _home_url(persona)
     else:
         target = next_path
 

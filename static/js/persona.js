@@ -39,16 +39,6 @@
     }
   });
 
-  // On the home page a new persona keeps the same address ("/"). Pushing it again would
-  // add a Back step that changes nothing (htmx keys its history cache by URL), so the
-  // entry is replaced instead. htmx documents this event as the place to change it.
-  document.addEventListener("htmx:beforeHistoryUpdate", function (event) {
-    var update = event.detail && event.detail.history;
-    if (update && update.type === "push" && update.path === window.location.pathname + window.location.search) {
-      update.type = "replace";
-    }
-  });
-
   // The article's swap brings no <title>: take the new one from the article itself.
   document.addEventListener("htmx:afterSettle", function () {
     var article = document.querySelector("article[data-title]");

@@ -88,24 +88,32 @@ def test_home_persona_switch_swaps_only_the_topic_list(open_tab):
     first_topic = page.locator("#topic-list .topic-cards a").first
     expect(first_topic).to_have_attribute("href", re.compile(r"/patient/$"))
     mark_page(page)
-    steps = page.evaluate("history.length")
 
     page.get_by_role("radio", name=re.compile("^Healthcare professional")).check()
 
     expect(first_topic).to_have_attribute("href", re.compile(r"/professional/$"))
     expect(page.locator("#topics-heading")).to_contain_text("Written for: Healthcare professional")
     expect(page.locator("#persona-status")).to_have_text("Now showing pages for: Healthcare professional")
+    expect(page).to_have_url(re.compile(r"/\?persona=professional$"))
     assert_same_document(page)
-    # The home page has one address for every persona: its history entry is replaced,
-    # so Back is not a step that changes nothing; it returns to the page before.
-    expect(page).to_have_url(re.compile(r"/$"))
-    assert page.evaluate("history.length") == steps
-    page.go_back()
-    expect(page).to_have_url(re.compile(r"/topics/insulin-resistance/patient/$"))
 
-    # Remembered: a plain topic link now opens the professional version.
+    page.get_by_role("radio", name=re.compile("^Student")).check()
+    expect(page).to_have_url(re.compile(r"/\?persona=student$"))
+    expect(first_topic).to_have_attribute("href", re.compile(r"/student/$"))
+
+    # Back restores each earlier persona, radios and links together.
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/\?persona=professional$"))
+    expect(page.locator("#topic-list .topic-cards a").first).to_have_attribute("href", re.compile(r"/professional/$"))
+    expect(page.get_by_role("radio", name=re.compile("^Healthcare professional"))).to_be_checked()
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page.locator("#topic-list .topic-cards a").first).to_have_attribute("href", re.compile(r"/patient/$"))
+    expect(page.get_by_role("radio", name=re.compile("^Patient"))).to_be_checked()
+
+    # Remembered: a plain topic link now opens the last choice, the student version.
     page.goto(TOPIC)
-    expect(page).to_have_url(re.compile(r"/topics/insulin-resistance/professional/$"))
+    expect(page).to_have_url(re.compile(r"/topics/insulin-resistance/student/$"))
     assert tab.errors == []
 
 
@@ -127,5 +135,5 @@ def test_persona_switch_without_javascript_posts_the_form(open_tab):
     expect(page.get_by_role("radio", name=re.compile("^Parent or caregiver"))).to_be_checked()
     page.get_by_role("radio", name=re.compile("^Student")).check()
     page.get_by_role("button", name="Show pages for me").click()
-    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page).to_have_url(re.compile(r"/\?persona=student$"))
     expect(page.locator("#topic-list .topic-cards a").first).to_have_attribute("href", re.compile(r"/student/$"))

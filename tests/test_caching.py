@@ -6,9 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 
+from topics import caching
 from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, SiteVersion, Variant
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,12 +46,12 @@ def test_uncached_topic_page_runs_at_most_six_queries_whatever_the_references(
 def test_home_query_count_does_not_grow_with_topics(client, make_topic, make_variant, django_assert_max_num_queries):
     for n in range(3):
         make_variant(make_topic(f"topic-{n}"))
-    cache.clear()
+    caching.clear()
     with django_assert_max_num_queries(10) as few:
         client.get("/")
     for n in range(3, 30):
         make_variant(make_topic(f"topic-{n}"))
-    cache.clear()
+    caching.clear()
     with django_assert_max_num_queries(len(few.captured_queries)):
         html = client.get("/").content.decode()
     # Home shows the first twelve of a group and links to the full list.
@@ -176,6 +176,20 @@ def test_change_made_by_another_process_shows_at_once(client, make_topic, make_r
     assert "Text changed by a management command" in body_of(client)
 
 
+@pytest.mark.django_db(transaction=True)  # outside a test transaction, so a connection can be closed
+def test_a_dropped_database_connection_is_replaced_without_an_error_page(client, insr_topic):
+    """The database restarted or closed an idle connection: the next visitor still gets the page."""
+    first = client.get(PAGE)
+    connection.ensure_connection()
+    connection.health_check_enabled = True  # as in production (CONN_HEALTH_CHECKS)
+    connection.health_check_done = False  # a new request, as request_started leaves it
+    connection.connection.close()  # closed under Django's feet
+    second = client.get(PAGE)
+    assert second.status_code == 200
+    assert second.content == first.content
+    assert connection.is_usable()
+
+
 def test_version_bumps_once_per_change(db, make_topic):
     before = SiteVersion.current()
     topic = make_topic()
@@ -199,19 +213,24 @@ def redis_cache(settings):
             pytest.fail(f"Redis is not answering at {url}; CI must start it")
         pytest.skip(f"Redis is not answering at {url}")
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}}
-    cache.clear()
-    yield cache
-    cache.clear()
+    caching.clear()
+    yield url
+    caching.clear()
 
 
 def test_pages_are_cached_in_redis_and_invalidated(client, insr_topic, redis_cache, django_assert_num_queries):
+    import redis
     from django.core.cache import caches
     from django.core.cache.backends.redis import RedisCache
 
     assert isinstance(caches["default"], RedisCache)
-    client.get(PAGE)
+    first = client.get(PAGE)
+    # Another worker or instance, which has never served this page itself, gets it from Redis.
+    caching.recent_pages.clear()
     with django_assert_num_queries(1):
-        client.get(PAGE)
+        shared = client.get(PAGE)
+    assert shared.content == first.content
+    assert any(key.startswith(b":1:page:") for key in redis.Redis.from_url(redis_cache).keys())
     variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
     variant.body = "Seen through Redis [@medlineplus-insr]."
     variant.publish(by=None, override_reason="short test text")

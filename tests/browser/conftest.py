@@ -85,10 +85,11 @@ def browser(migrated_state) -> Iterator:
 def restore(state: str) -> None:
     """Make the database exactly ``state`` (rows serialized by Django's test framework)."""
     from django.apps import apps
-    from django.core.cache import cache
     from django.core.management import call_command
     from django.core.management.color import no_style
     from django.db import connection
+
+    from topics import caching
 
     # It empties the database: only ever the test database.
     assert connection.settings_dict["NAME"] == _saved["database"], "not the test database"
@@ -100,7 +101,7 @@ def restore(state: str) -> None:
         for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
             cursor.execute(sql)
     # Whole pages are cached: never serve one rendered from other rows.
-    cache.clear()
+    caching.clear()
 
 
 # "migrated": the database as migrations left it. "content": the database once the

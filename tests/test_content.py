@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
+from tests.test_weight import MAX_FIRST_VISIT, first_visit_bytes
 from topics.importing import import_content
 from topics.models import GlossaryTerm, Persona, Reference, Topic, Variant
 from topics.readability import grade_text
@@ -107,3 +108,12 @@ def test_glossary_terms_are_linked_from_article_bodies(shipped):
     assert len(links) == len(set(links))  # first use only
     pages_with_links = [v for v in shipped if 'class="glossary-link"' in v.html]
     assert len(pages_with_links) == len(shipped)
+
+
+def test_first_visit_to_every_shipped_topic_page_is_at_most_40_kib_gzipped(shipped, client):
+    """The weight budget holds for the real pages, the longest professional ones included."""
+    heaviest = max(
+        (first_visit_bytes(client, variant.get_absolute_url()), variant.get_absolute_url())
+        for variant in Variant.objects.published().select_related("topic", "persona")
+    )
+    assert heaviest[0] <= MAX_FIRST_VISIT, heaviest

@@ -43,6 +43,23 @@ def test_uncached_topic_page_runs_at_most_six_queries_whatever_the_references(
     assert response.content.decode().count('<li id="ref-') == 20
 
 
+def test_topic_page_in_a_large_group_runs_the_same_queries(
+    client, insr_topic, make_topic, make_variant, django_assert_max_num_queries, django_assert_num_queries
+):
+    for n in range(3):
+        make_variant(make_topic(f"gene-{n:02}", title=f"Gene {n:02}", order=5))
+    caching.clear()
+    with django_assert_max_num_queries(6) as small:
+        client.get("/topics/gene-01/patient/")
+    for n in range(3, 60):
+        make_variant(make_topic(f"gene-{n:02}", title=f"Gene {n:02}", order=5))
+    caching.clear()
+    with django_assert_num_queries(len(small.captured_queries)):
+        html = client.get("/topics/gene-30/patient/").content.decode()
+    assert 'href="/topics/gene-29/patient/" rel="prev"' in html
+    assert 'href="/topics/gene-31/patient/" rel="next"' in html
+
+
 def test_home_query_count_does_not_grow_with_topics(client, make_topic, make_variant, django_assert_max_num_queries):
     for n in range(3):
         make_variant(make_topic(f"topic-{n}"))

@@ -187,6 +187,11 @@ class Topic(InvalidatesPages):
 
     class Meta:
         ordering = ["order", "title"]
+        indexes = [
+            # Groups in page order: finds a page's previous and next topic without
+            # reading the whole group (topics.selectors.neighbourhood).
+            models.Index(fields=["kind", "order", "title", "id"], name="topic_group_order"),
+        ]
 
     def __str__(self) -> str:
         return self.title

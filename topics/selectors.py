@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from itertools import groupby
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
 from django.http import Http404
 
 from topics.models import Persona, Topic, Variant
@@ -102,21 +102,39 @@ class Neighbourhood:
 
 
 def neighbourhood(*, topic: Topic) -> Neighbourhood:
-    """Related topics and the previous and next topic of the same kind, in one query."""
-    is_related = Topic.related.through.objects.filter(from_topic=topic, to_topic=OuterRef("pk"))
+    """Related topics and the previous and next topic of the same kind, in one query.
+
+    Only the two neighbours are fetched, never the whole group, so a page costs the same
+    in a group of five topics or of two thousand.
+    """
+    # EXISTS, not a join: a semi-join on the variants' topic index, whatever the site's size.
+    has_published = Exists(Variant.objects.published().filter(topic=OuterRef("pk")))
+    published = Topic.objects.filter(has_published, kind=topic.kind)
+    # Groups are shown in (order, title) order; pk breaks ties so that it is a total order.
+    before = Q(order__lt=topic.order) | Q(order=topic.order, title__lt=topic.title)
+    before |= Q(order=topic.order, title=topic.title, pk__lt=topic.pk)
+    after = Q(order__gt=topic.order) | Q(order=topic.order, title__gt=topic.title)
+    after |= Q(order=topic.order, title=topic.title, pk__gt=topic.pk)
+    previous_pk = Subquery(published.filter(before).order_by("-order", "-title", "-pk").values("pk")[:1])
+    next_pk = Subquery(published.filter(after).order_by("order", "title", "pk").values("pk")[:1])
+    related_pks = Topic.related.through.objects.filter(from_topic=topic).values("to_topic")
     rows = list(
-        Topic.objects.filter(Q(related_from=topic) | Q(kind=topic.kind))
-        .filter(pk__in=Variant.objects.published().values("topic"))
-        .annotate(is_related=Exists(is_related))
-        .distinct()
-        .order_by("order", "title")
+        Topic.objects.filter(Q(pk__in=related_pks) | Q(pk=previous_pk) | Q(pk=next_pk))
+        .filter(has_published)
+        .annotate(
+            is_related=Exists(related_pks.filter(to_topic=OuterRef("pk"))),
+            neighbour=Case(
+                When(pk=previous_pk, then=Value("previous")),
+                When(pk=next_pk, then=Value("next")),
+                default=Value(""),
+            ),
+        )
     )
-    siblings = [t for t in rows if t.kind == topic.kind]
-    position = next((i for i, t in enumerate(siblings) if t.pk == topic.pk), None)
-    previous = siblings[position - 1] if position else None
-    following = siblings[position + 1] if position is not None and position + 1 < len(siblings) else None
-    related = sorted((t for t in rows if t.is_related), key=lambda t: t.title)
-    return Neighbourhood(related=related, previous=previous, next=following)
+    return Neighbourhood(
+        related=sorted((t for t in rows if t.is_related), key=lambda t: t.title),
+        previous=next((t for t in rows if t.neighbour == "previous"), None),
+        next=next((t for t in rows if t.neighbour == "next"), None),
+    )
 
 
 def suggested_topics(*, limit: int = 5) -> list[Topic]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from itertools import groupby
+from typing import NamedTuple
 
-from django.db.models import Case, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from topics.models import Persona, Topic, Variant
@@ -81,15 +83,38 @@ def choose_variant(*, topic_slug: str, persona_slug: str, preview: bool = False)
     )
 
 
-def topics_by_kind() -> list[tuple[str, list[Topic]]]:
-    """Topics with at least one published variant, grouped by kind in a fixed order."""
+class TopicGroup(NamedTuple):
+    label: str
+    topics: list[Topic]
+    total: int  # topics in the whole group, when `topics` holds only its first few
+
+
+def topics_by_kind(*, per_group: int | None = None) -> list[TopicGroup]:
+    """Topics with at least one published variant, grouped by kind in a fixed order.
+
+    ``per_group`` keeps each group's first few (the home page): one query whose cost
+    does not grow with the number of topics on the site.
+    """
     kind_order = [kind for kind, _label in Topic.Kind.choices]
     labels = dict(Topic.Kind.choices)
+    topics = Topic.objects.filter(Exists(Variant.objects.published().filter(topic=OuterRef("pk"))))
+    if per_group is not None:
+        in_group = {"partition_by": F("kind"), "order_by": [F("order"), F("title"), F("pk")]}
+        topics = topics.annotate(
+            position=Window(RowNumber(), **in_group), group_total=Window(Count("pk"), partition_by=F("kind"))
+        ).filter(position__lte=per_group)
+    # The database orders within a group (its collation, as everywhere else); a stable sort
+    # then puts the groups in their fixed order.
     topics = sorted(
-        Topic.objects.filter(variants__in=Variant.objects.published()).distinct(),
-        key=lambda t: (kind_order.index(t.kind) if t.kind in kind_order else len(kind_order), t.order, t.title),
+        topics.order_by("order", "title", "pk"),
+        key=lambda t: kind_order.index(t.kind) if t.kind in kind_order else len(kind_order),
     )
-    return [(labels.get(kind, kind), list(group)) for kind, group in groupby(topics, key=lambda t: t.kind)]
+    groups = []
+    for kind, members in groupby(topics, key=lambda t: t.kind):
+        members = list(members)
+        total = members[0].group_total if per_group is not None else len(members)
+        groups.append(TopicGroup(label=labels.get(kind, kind), topics=members, total=total))
+    return groups
 
 
 @dataclass
@@ -139,4 +164,4 @@ def neighbourhood(*, topic: Topic) -> Neighbourhood:
 
 def suggested_topics(*, limit: int = 5) -> list[Topic]:
     """Where to start when a search finds nothing: the first topics of the first groups."""
-    return [topic for _label, topics in topics_by_kind() for topic in topics[:2]][:limit]
+    return [topic for group in topics_by_kind(per_group=2) for topic in group.topics][:limit]

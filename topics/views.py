@@ -23,6 +23,8 @@ from topics.search import search as search_topics
 from topics.sitemaps import VariantSitemap
 
 MAX_QUERY_LENGTH = 200
+# A large group shows its first topics on the home page; /topics/ lists them all.
+HOME_TOPICS_PER_GROUP = 12
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -57,7 +59,8 @@ def _home_url(persona: Persona) -> str:
 
 
 def _home_context(persona: Persona) -> dict:
-    return {"persona": persona, "personas": Persona.objects.all(), "groups": selectors.topics_by_kind()}
+    groups = selectors.topics_by_kind(per_group=HOME_TOPICS_PER_GROUP)
+    return {"persona": persona, "personas": Persona.objects.all(), "groups": groups}
 
 
 @require_safe

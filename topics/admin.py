@@ -172,7 +172,8 @@ class VariantAdmin(SimpleHistoryAdmin):
         public_link,
     ]
     list_filter = ["persona", "status", "topic__kind", "reviewer"]
-    search_fields = ["topic__title", "title", "body"]
+    # The slug too: an editor often starts from a page address such as /topics/insr-gene/patient/.
+    search_fields = ["topic__title", "topic__slug", "topic__other_names", "title", "body"]
     list_select_related = ["topic", "persona", "reviewer"]
     autocomplete_fields = ["topic"]
     actions = ["submit_for_review", "publish_selected"]

@@ -252,3 +252,18 @@ def test_pages_are_cached_in_redis_and_invalidated(client, insr_topic, redis_cac
     variant.body = "Seen through Redis [@medlineplus-insr]."
     variant.publish(by=None, override_reason="short test text")
     assert "Seen through Redis" in body_of(client)
+
+
+def test_development_server_renders_every_page_fresh(settings, rf, insr_topic):
+    """With DEBUG (make run) a template edit shows on the next reload: no page cache at all."""
+    from topics.views import variant_detail
+
+    def render(request):
+        return variant_detail(request, topic="insr-gene", persona="patient")
+
+    settings.DEBUG = True
+    assert caching.page_cache(render) is render
+    settings.DEBUG = False
+    cached = caching.page_cache(render)
+    cached(rf.get(PAGE))
+    assert caching.recent_pages.pages, "production caches the page"

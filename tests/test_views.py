@@ -273,6 +273,14 @@ def test_glossary_pages_and_htmx_fragment(client, db):
     assert client.get("/glossary/nothing/").status_code == 404
 
 
+def test_glossary_is_a_to_z_whatever_the_case(client, db):
+    for term in ["HDL", "beta cells", "Acanthosis nigricans", "insulin"]:
+        GlossaryTerm.objects.create(slug=term.lower().replace(" ", "-"), term=term, definition=f"About {term}.")
+    html = client.get("/glossary/").content.decode()
+    positions = [html.index(f"About {term}.") for term in ["Acanthosis nigricans", "beta cells", "HDL", "insulin"]]
+    assert positions == sorted(positions)
+
+
 def test_search_finds_other_names(client, insr_topic):
     html = client.get("/search/", {"q": "HHF5"}).content.decode()
     assert 'href="/topics/insr-gene/patient/">The INSR gene</a>' in html

@@ -112,6 +112,11 @@ def page_cache(get_response):
     personal is ever cached.
     """
 
+    if settings.DEBUG:
+        # Developing (`make run`): templates and CSS change without a content change, so
+        # every page is rendered fresh.
+        return get_response
+
     def middleware(request: HttpRequest) -> HttpResponse:
         if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
             return get_response(request)

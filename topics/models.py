@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import RegexValidator
 from django.db import DatabaseError, connection, models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -586,7 +587,8 @@ class GlossaryTerm(InvalidatesPages):
     objects = GlossaryTermQuerySet.as_manager()
 
     class Meta:
-        ordering = ["term"]
+        # A to Z as a reader expects it, whatever the case ("beta cell" before "HDL").
+        ordering = [Lower("term")]
 
     def __str__(self) -> str:
         return self.term

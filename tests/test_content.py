@@ -117,3 +117,19 @@ def test_first_visit_to_every_shipped_topic_page_is_at_most_40_kib_gzipped(shipp
         for variant in Variant.objects.published().select_related("topic", "persona")
     )
     assert heaviest[0] <= MAX_FIRST_VISIT, heaviest
+
+
+def test_every_shipped_page_has_its_own_title_description_and_canonical(shipped, client):
+    titles, descriptions = {}, {}
+    for variant in Variant.objects.published().select_related("topic", "persona"):
+        url = variant.get_absolute_url()
+        html = client.get(url).content.decode()
+        title = re.search(r"<title>(.*?)</title>", html, re.S).group(1).strip()
+        description = re.search(r'<meta name="description" content="([^"]*)"', html).group(1).strip()
+        assert f'<link rel="canonical" href="http://testserver{url}">' in html
+        assert re.search(r'<meta property="og:description" content="[^"]+">', html), url
+        assert 50 <= len(description) <= 300, (url, description)
+        assert title not in titles, (url, titles.get(title))
+        assert description not in descriptions, (url, descriptions.get(description))
+        titles[title], descriptions[description] = url, url
+    assert len(titles) == 60

@@ -225,6 +225,9 @@ def test_home_persona_in_the_url_wins_over_the_cookie(client, insr_topic):
     assert 'value="caregiver" checked' in html
     # One canonical home page, whichever persona's links it shows.
     assert 'rel="canonical" href="http://testserver/"' in html
+    # Shared caches may keep one copy of it for everyone; plain "/" depends on the cookie.
+    assert "Cookie" not in client.get("/?persona=caregiver").get("Vary", "")
+    assert "Cookie" in client.get("/")["Vary"]
 
 
 @pytest.mark.parametrize("slug", ["", "astronaut", "<script>", "x" * 500])

@@ -7,12 +7,12 @@ from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
-from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
-from django.views.decorators.vary import vary_on_cookie, vary_on_headers
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
@@ -36,7 +36,6 @@ def _cookie_persona(request: HttpRequest) -> Persona:
 
 
 @require_safe
-@vary_on_cookie
 @cached_page(vary_on_persona=True)
 def home(request: HtmxHttpRequest) -> HttpResponse:
     # "/?persona=student" is the home page for one persona: the address a persona switch
@@ -45,12 +44,12 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
         persona = selectors.persona_from_slug(slug=request.GET["persona"])
         if persona is None:
             raise Http404("No such reader.")
-    else:
-        persona = _cookie_persona(request)
-    response = render(request, "topics/home.html", _home_context(persona))
-    if "persona" in request.GET:
-        # The persona is in the URL: the same page for every visitor, whatever their cookie.
+        response = render(request, "topics/home.html", _home_context(persona))
+        # The same page for every visitor, whatever their cookie.
         setattr(response, PAGE_CACHE_ATTRIBUTE, "url")
+        return response
+    response = render(request, "topics/home.html", _home_context(_cookie_persona(request)))
+    patch_vary_headers(response, ["Cookie"])
     return response
 
 

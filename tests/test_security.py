@@ -250,6 +250,9 @@ def test_fuzzed_query_cookie_and_form_never_break_the_site(client, insr_topic, q
     client.cookies["persona"] = as_wire_cookie(persona)
     assert_safe_response(client.get("/search/", {"q": query}), query)
     assert_safe_response(client.get("/topics/insr-gene/"), persona)
+    home = client.get("/", {"persona": persona})
+    assert home.status_code in {200, 404}
+    assert_safe_response(home, persona)
     response = client.post("/persona/", {"persona": persona, "next": next_url})
     assert response.status_code in {302, 400}
     if response.status_code == 302:

@@ -29,6 +29,12 @@ def test_variant_changelist_filters_and_grade_against_target(admin_client, insr_
     assert admin_client.get(url, {"status__exact": "published", "q": "gene"}).status_code == 200
 
 
+def test_admin_finds_a_variant_by_its_page_address_and_shows_the_site_icon(admin_client, insr_topic):
+    html = admin_client.get(reverse("admin:topics_variant_changelist"), {"q": "insr-gene"}).content.decode()
+    assert "2 variants" in html
+    assert '<link rel="icon" href="/static/img/favicon.svg"' in html
+
+
 def test_topic_change_page_edits_variants_inline(admin_client, insr_topic):
     html = admin_client.get(reverse("admin:topics_topic_change", args=[insr_topic.pk])).content.decode()
     assert 'name="variants-0-body"' in html

@@ -118,6 +118,28 @@ def admin_client_for_security(client, django_user_model):
     return client
 
 
+ADMIN_BAD_IDS = ["abc", "1/change", "99999999999999999999", "%00", "<script>"]
+
+
+@pytest.mark.parametrize("model_name", ["topic", "variant", "reference", "disclaimer", "glossaryterm", "persona"])
+def test_mistyped_admin_addresses_get_a_4xx_page_never_a_crash(admin_client_for_security, insr_topic, model_name):
+    """Hand-edited admin URLs (ids, history versions, sorting, filters, paging) are answered, not crashed on."""
+    client = admin_client_for_security
+    client.raise_request_exception = False
+    base = f"/admin/topics/{model_name}/"
+    for bad in ADMIN_BAD_IDS:
+        urls = [f"{base}{bad}/change/", f"{base}{bad}/history/", f"{base}1/history/{bad}/", f"{base}{bad}/delete/"]
+        urls += [f"{base}?o={bad}", f"{base}?p={bad}", f"{base}?q={bad}", f"{base}?persona__id__exact={bad}"]
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code < 500, (url, response.status_code)
+            assert b"Traceback" not in response.content
+    if model_name != "persona":  # the models with django-simple-history
+        response = client.get(f"{base}abc/history/")
+        assert response.status_code == 404
+        assert "Skip to main content" in response.content.decode()  # the site's own 404 page
+
+
 # Outages --------------------------------------------------------------------------------
 
 

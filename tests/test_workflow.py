@@ -227,6 +227,15 @@ def test_grade_panel_reports_grade_long_sentences_and_hard_words(client, insr_to
     assert "Above target" in html
 
 
+@pytest.mark.parametrize("persona", ["", "abc", "-1", "99999999999999999999", "<script>"])
+def test_grade_panel_without_a_valid_reader_shows_the_grade_alone(client, insr_topic, editor, persona):
+    client.force_login(editor)
+    response = client.post(reverse("admin:topics_variant_grade"), {"body": "Short one. Another.", "persona": persona})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Reading grade" in html and "target for" not in html
+
+
 def test_broken_glossary_link_is_a_form_error(client, insr_topic, editor):
     client.force_login(editor)
     variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")

@@ -6,9 +6,10 @@ import difflib
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -61,6 +62,35 @@ def preview_link(variant: Variant) -> str:
     )
 
 
+def pk_or_404(model: type[models.Model], value: str):
+    """A primary key taken from an admin URL, or a 404 page: never a crash on a malformed one."""
+    field = model._meta.pk
+    try:
+        pk = field.to_python(value)
+        field.run_validators(pk)  # an integer the database can hold
+    except (ValidationError, TypeError, ValueError):
+        raise Http404("No such record.") from None
+    return pk
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """django-simple-history's admin (history, diff, revert), with its URLs checked first.
+
+    Its views pass the ids in the URL straight to the database, so a mistyped address
+    would be a server error; here it is a 404 page.
+    """
+
+    def history_view(self, request, object_id, extra_context=None):
+        pk_or_404(self.model, unquote(object_id))
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        pk_or_404(self.model, unquote(object_id))
+        history_model = getattr(self.model, self.model._meta.simple_history_manager_attribute).model
+        pk_or_404(history_model, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 # Editors write long Markdown: give them room.
 WIDE_FIELDS = {
     models.TextField: {"widget": forms.Textarea(attrs={"rows": 24, "cols": 90})},
@@ -85,7 +115,7 @@ class VariantInline(admin.StackedInline):
 
 
 @admin.register(Topic)
-class TopicAdmin(SimpleHistoryAdmin):
+class TopicAdmin(HistoryAdmin):
     list_display = ["title", "kind", "slug", "published_variants", "updated_at"]
     list_filter = ["kind"]
     search_fields = ["title", "slug", "other_names", "summary"]
@@ -158,7 +188,7 @@ PUBLISH, SUBMIT, TO_DRAFT = "_publish", "_submit_review", "_return_to_draft"
 
 
 @admin.register(Variant)
-class VariantAdmin(SimpleHistoryAdmin):
+class VariantAdmin(HistoryAdmin):
     form = VariantForm
     change_form_template = "admin/topics/variant/change_form.html"
     list_display = [
@@ -246,7 +276,9 @@ class VariantAdmin(SimpleHistoryAdmin):
         if request.method != "POST":
             return HttpResponse(status=405)
         body = request.POST.get("body", "")[:200_000]
-        persona = Persona.objects.filter(pk=request.POST.get("persona") or None).first()
+        persona_id = request.POST.get("persona", "")
+        # No reader chosen yet (or a malformed value): the panel shows the grade without a target.
+        persona = Persona.objects.filter(pk=persona_id).first() if persona_id.isdecimal() else None
         analysis = readability.analyse(rendering.render_body(body, set()).html)
         return TemplateResponse(
             request, "admin/topics/variant/grade_panel.html", {"analysis": analysis, "persona": persona}
@@ -392,14 +424,14 @@ class NeedsReviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(Reference)
-class ReferenceAdmin(SimpleHistoryAdmin):
+class ReferenceAdmin(HistoryAdmin):
     list_display = ["key", "kind", "title", "source", "year", "doi"]
     list_filter = ["kind", "year"]
     search_fields = ["key", "title", "authors", "source", "doi", "pmid"]
 
 
 @admin.register(Disclaimer)
-class DisclaimerAdmin(SimpleHistoryAdmin):
+class DisclaimerAdmin(HistoryAdmin):
     list_display = ["title", "slug", "shown_to", "order"]
     list_filter = ["personas"]
     search_fields = ["title", "text"]
@@ -415,7 +447,7 @@ class DisclaimerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(GlossaryTerm)
-class GlossaryTermAdmin(SimpleHistoryAdmin):
+class GlossaryTermAdmin(HistoryAdmin):
     list_display = ["term", "slug", "definition"]
     search_fields = ["term", "other_forms", "definition"]
     prepopulated_fields = {"slug": ["term"]}

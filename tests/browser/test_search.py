@@ -1,0 +1,44 @@
+"""Search as you type with htmx; the same form without JavaScript."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def test_results_update_as_you_type_without_a_reload(open_tab):
+    tab = open_tab()
+    page = tab.page
+    page.goto("/search/")
+    page.evaluate("window.__sameDocument = true")
+    box = page.get_by_role("searchbox", name="Search topics and words")
+
+    box.press_sequentially("HHF5", delay=40)
+    results = page.locator("#results")
+    expect(results.get_by_role("link", name="The INSR gene and the insulin receptor")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/search/\?q=HHF5$"))
+    expect(page.locator("#search-status")).to_contain_text("found for “HHF5”")
+
+    # A small typo still finds the page.
+    box.fill("")
+    box.press_sequentially("acanthosys", delay=40)
+    expect(results.get_by_role("link", name="Acanthosis nigricans")).to_be_visible()
+
+    # Nothing found: said kindly, with places to start.
+    box.fill("zebra")
+    expect(results.get_by_role("heading", name="No results for “zebra”")).to_be_visible()
+    expect(results.get_by_role("link", name="All topics")).to_be_visible()
+
+    assert page.evaluate("window.__sameDocument === true"), "the page reloaded"
+    assert tab.errors == []
+
+
+def test_search_form_works_without_javascript(open_tab):
+    page = open_tab(javascript=False).page
+    page.goto("/")
+    page.get_by_role("searchbox", name="Search topics and words").fill("PCOS")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"/search/\?q=PCOS$"))
+    expect(page.locator("#results").get_by_role("link", name=re.compile("Polycystic ovary syndrome"))).to_be_visible()

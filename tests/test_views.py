@@ -95,6 +95,8 @@ def test_variant_page_has_everything_a_reader_needs(client, insr_topic):
     assert refs == ["semple-2011", "medlineplus-insr"]
     assert 'href="https://doi.org/10.1210/er.2010-0020"' in article
     assert 'href="https://medlineplus.gov/genetics/gene/insr/"' in article
+    # Screen readers listing links hear which source each "Read the source" opens.
+    assert 'Read the source<span class="visually-hidden">: Title of medlineplus-insr</span>' in article
     assert '<link rel="canonical" href="http://testserver/topics/insr-gene/professional/">' in html
     assert_no_inline_script(html)
 

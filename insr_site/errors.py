@@ -16,6 +16,10 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return HttpResponse(loader.render_to_string("403.html", request=request), status=403)
 
 
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return HttpResponse(loader.render_to_string("403_csrf.html", request=request), status=403)
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return HttpResponse(loader.render_to_string("404.html", request=request), status=404)
 

@@ -170,12 +170,18 @@ REVIEW_INTERVAL_DAYS = int(os.environ.get("REVIEW_INTERVAL_DAYS", "365"))
 PERSONA_COOKIE_NAME = "persona"
 PERSONA_COOKIE_AGE = 60 * 60 * 24 * 365
 
-# Editors' sessions end after eight hours, or when the browser closes.
+# Editors' sessions end after eight hours without activity, or when the browser closes.
+# Every request renews them (the live grade panel posts while an editor types), so a
+# long writing session is not signed out mid-sentence. Visitors have no session.
 SESSION_COOKIE_AGE = 60 * 60 * 8
+SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+# A form that expired (say, signed in again in another tab) gets a page in the site's
+# layout that says how to keep what was typed.
+CSRF_FAILURE_VIEW = "insr_site.errors.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"

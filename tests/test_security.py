@@ -118,6 +118,17 @@ def admin_client_for_security(client, django_user_model):
     return client
 
 
+def test_an_expired_form_gets_a_page_in_the_layout_that_says_how_to_keep_the_text(db):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(reverse("admin:login"), {"username": "a", "password": "b"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Skip to main content" in html  # the site's layout, not Django's bare page
+    assert "This form has expired" in html and "Back button" in html
+    assert "<style" not in html  # nothing the CSP would block
+
+
 ADMIN_BAD_IDS = ["abc", "1/change", "99999999999999999999", "%00", "<script>"]
 
 

@@ -236,6 +236,18 @@ def test_grade_panel_without_a_valid_reader_shows_the_grade_alone(client, insr_t
     assert "Reading grade" in html and "target for" not in html
 
 
+def test_grade_panel_warns_an_editor_whose_session_ended(client, insr_topic):
+    """Not the sign-in page swapped into the panel: a warning that keeps the text safe."""
+    url = reverse("admin:topics_variant_grade")
+    response = client.post(url, {"body": "Text typed before the session ended."}, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "You have been signed out" in html and "copy it somewhere safe" in html
+    assert 'name="password"' not in html
+    without_htmx = client.post(url, {"body": "x"})
+    assert without_htmx.status_code == 302 and without_htmx["Location"].startswith(reverse("admin:login"))
+
+
 def test_broken_glossary_link_is_a_form_error(client, insr_topic, editor):
     client.force_login(editor)
     variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")

@@ -7,6 +7,7 @@ import difflib
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
@@ -16,6 +17,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
 from simple_history.admin import SimpleHistoryAdmin
 
 from topics import readability, rendering
@@ -247,7 +249,9 @@ class VariantAdmin(HistoryAdmin):
 
     def get_urls(self):
         urls = [
-            path("grade/", self.admin_site.admin_view(self.grade_panel_view), name="topics_variant_grade"),
+            # Not wrapped in admin_view: that would answer a signed-out editor's keystrokes
+            # with the sign-in page, swapped into the panel. The view checks for itself.
+            path("grade/", never_cache(self.grade_panel_view), name="topics_variant_grade"),
             path("<int:pk>/compare/", self.admin_site.admin_view(self.compare_view), name="topics_variant_compare"),
         ]
         return urls + super().get_urls()
@@ -275,6 +279,12 @@ class VariantAdmin(HistoryAdmin):
         """htmx: the grade of the text being typed, against the chosen reader's target."""
         if request.method != "POST":
             return HttpResponse(status=405)
+        if not self.admin_site.has_permission(request):
+            if request.htmx:
+                # The session ended while they typed: say so where they are looking,
+                # before they press Save and meet the sign-in page.
+                return TemplateResponse(request, "admin/topics/variant/grade_panel.html", {"signed_out": True})
+            return redirect_to_login(request.get_full_path(), reverse("admin:login"))
         body = request.POST.get("body", "")[:200_000]
         persona_id = request.POST.get("persona", "")
         # No reader chosen yet (or a malformed value): the panel shows the grade without a target.

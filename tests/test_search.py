@@ -92,7 +92,20 @@ def test_search_as_you_type_returns_the_results_fragment(client, shipped, db):
 
 def test_search_follows_the_remembered_persona(client, shipped, db):
     client.cookies["persona"] = "student"
-    assert 'href="/topics/insr-gene/student/"' in client.get("/search/", {"q": "CD220"}).content.decode()
+    response = client.get("/search/", {"q": "CD220"})
+    assert 'href="/topics/insr-gene/student/"' in response.content.decode()
+    assert "Cookie" in response["Vary"]
+
+
+def test_search_for_a_persona_named_in_the_url_is_the_same_for_everyone(client, shipped, db):
+    client.cookies["persona"] = "student"
+    response = client.get("/search/", {"q": "CD220", "persona": "professional"})
+    html = response.content.decode()
+    assert 'href="/topics/insr-gene/professional/"' in html
+    assert "Cookie" not in response["Vary"]
+    # The form searches again for the same reader.
+    assert '<input type="hidden" name="persona" value="professional">' in html
+    assert client.get("/search/", {"q": "CD220", "persona": "astronaut"}).status_code == 404
 
 
 def test_no_results_says_so_kindly_and_suggests_topics(client, shipped, db):

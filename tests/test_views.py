@@ -210,6 +210,14 @@ def test_persona_switch_on_home_with_htmx_returns_topic_list(client, insr_topic)
     assert 'href="/topics/insr-gene/student/"' in html
     # Pushed as its own address, so Back returns to the persona before.
     assert response["HX-Push-Url"] == "/?persona=student"
+    # The home page's search form now searches for the student.
+    assert '<input type="hidden" id="search-persona" name="persona" value="student" hx-swap-oob="true">' in html
+
+
+def test_home_search_form_sends_the_persona_shown(client, insr_topic):
+    client.cookies["persona"] = "caregiver"
+    html = client.get("/").content.decode()
+    assert '<input type="hidden" id="search-persona" name="persona" value="caregiver">' in html
 
 
 def test_persona_switch_home_without_javascript(client, insr_topic):

@@ -35,22 +35,37 @@ def _cookie_persona(request: HttpRequest) -> Persona:
     return selectors.remembered_persona(slug=request.COOKIES.get(settings.PERSONA_COOKIE_NAME))
 
 
+def _requested_persona(request: HttpRequest) -> tuple[Persona, bool]:
+    """The persona named by ?persona= (True: the page is the same for everyone), else the cookie's.
+
+    Home and search take it from the URL when a persona switch or a search form put it
+    there, so that those pages, like topic pages, can be cached and shared by address.
+    """
+    if "persona" in request.GET:
+        persona = selectors.persona_from_slug(slug=request.GET["persona"])
+        if persona is None:
+            raise Http404("No such reader.")
+        return persona, True
+    return _cookie_persona(request), False
+
+
+def _mark_persona_source(response: HttpResponse, *, in_url: bool) -> HttpResponse:
+    if in_url:
+        # The same page for every visitor, whatever their cookie: cached by URL alone.
+        setattr(response, PAGE_CACHE_ATTRIBUTE, "url")
+    else:
+        patch_vary_headers(response, ["Cookie"])
+    return response
+
+
 @require_safe
 @cached_page(vary_on_persona=True)
 def home(request: HtmxHttpRequest) -> HttpResponse:
     # "/?persona=student" is the home page for one persona: the address a persona switch
     # pushes, so Back returns to the persona before. Plain "/" follows the cookie.
-    if "persona" in request.GET:
-        persona = selectors.persona_from_slug(slug=request.GET["persona"])
-        if persona is None:
-            raise Http404("No such reader.")
-        response = render(request, "topics/home.html", _home_context(persona))
-        # The same page for every visitor, whatever their cookie.
-        setattr(response, PAGE_CACHE_ATTRIBUTE, "url")
-        return response
-    response = render(request, "topics/home.html", _home_context(_cookie_persona(request)))
-    patch_vary_headers(response, ["Cookie"])
-    return response
+    persona, in_url = _requested_persona(request)
+    response = render(request, "topics/home.html", _home_context(persona))
+    return _mark_persona_source(response, in_url=in_url)
 
 
 def _home_url(persona: Persona) -> str:
@@ -199,7 +214,7 @@ def glossary_term(request: HtmxHttpRequest, term: str) -> HttpResponse:
 
 
 @require_safe
-@vary_on_headers("HX-Request", "Cookie")
+@vary_on_headers("HX-Request")
 @cached_page(vary_on_persona=True)
 def search(request: HtmxHttpRequest) -> HttpResponse:
     # Control characters (NUL included, which PostgreSQL refuses) can't be part of a real search.
@@ -208,7 +223,8 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         return render(
             request, "400.html", {"message": f"Please search with at most {MAX_QUERY_LENGTH} characters."}, status=400
         )
-    persona = _cookie_persona(request)
+    # Search forms send the reader's persona along, so results link to their version.
+    persona, in_url = _requested_persona(request)
     results = search_topics(query, persona)
     context = {"query": query, "persona": persona, "hits": results.hits, "terms": results.terms}
     if query and not results.hits and not results.terms:
@@ -216,7 +232,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     template = "topics/search.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#results"
-    return render(request, template, context)
+    return _mark_persona_source(render(request, template, context), in_url=in_url)
 
 
 @require_safe

@@ -18,7 +18,7 @@ def test_results_update_as_you_type_without_a_reload(open_tab):
     box.press_sequentially("HHF5", delay=40)
     results = page.locator("#results")
     expect(results.get_by_role("link", name="The INSR gene and the insulin receptor")).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/search/\?q=HHF5$"))
+    expect(page).to_have_url(re.compile(r"/search/\?q=HHF5&persona=patient$"))
     expect(page.locator("#search-status")).to_contain_text("found for “HHF5”")
 
     # A small typo still finds the page.
@@ -40,5 +40,19 @@ def test_search_form_works_without_javascript(open_tab):
     page.goto("/")
     page.get_by_role("searchbox", name="Search topics and words").fill("PCOS")
     page.get_by_role("button", name="Search").click()
-    expect(page).to_have_url(re.compile(r"/search/\?q=PCOS$"))
+    expect(page).to_have_url(re.compile(r"/search/\?q=PCOS&persona=patient$"))
     expect(page.locator("#results").get_by_role("link", name=re.compile("Polycystic ovary syndrome"))).to_be_visible()
+
+
+def test_home_search_follows_the_persona_just_chosen(open_tab):
+    tab = open_tab()
+    page = tab.page
+    page.goto("/")
+    page.get_by_role("radio", name=re.compile("^Student")).check()
+    expect(page).to_have_url(re.compile(r"/\?persona=student$"))
+    page.get_by_role("searchbox", name="Search topics and words").fill("PCOS")
+    page.get_by_role("button", name="Search").click()
+    expect(page).to_have_url(re.compile(r"/search/\?q=PCOS&persona=student$"))
+    first = page.locator("#results .search-hits a").first
+    expect(first).to_have_attribute("href", re.compile(r"/student/$"))
+    assert tab.errors == []

@@ -142,7 +142,7 @@ def test_no_console_errors_or_csp_violations(open_tab):
     page.goto("/search/")
     page.get_by_label("Search topics and words").fill("insulin")
     expect(page.locator("#results h2")).to_have_text("Results for “insulin”")
-    expect(page).to_have_url(re.compile(r"/search/\?q=insulin$"))
+    expect(page).to_have_url(re.compile(r"/search/\?q=insulin&persona=[a-z]+$"))
     expect(page.locator("#search-status")).to_contain_text("found for “insulin”")
 
     for path in ["/glossary/", "/glossary/insulin/", "/topics/", "/topics/donohue-syndrome/caregiver/"]:

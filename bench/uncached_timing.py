@@ -34,24 +34,16 @@ QUERIES = [
 ]  # fmt: skip
 
 
-def median_ms(action, runs: int) -> float:
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        timings.append((time.perf_counter() - start) * 1000)
-    return statistics.median(timings)
+def timed_ms(action) -> float:
+    start = time.perf_counter()
+    action()
+    return (time.perf_counter() - start) * 1000
 
 
 def main() -> None:
     persona = Persona.objects.get(slug="patient")
     search("warm up", persona)
-    timings = []
-    for _ in range(5):
-        for query in QUERIES:
-            start = time.perf_counter()
-            search(query, persona)
-            timings.append((time.perf_counter() - start) * 1000)
+    timings = [timed_ms(lambda query=query: search(query, persona)) for _ in range(5) for query in QUERIES]
 
     client = Client(HTTP_HOST="127.0.0.1")
     pages = ["/topics/insr-gene/patient/"]
@@ -64,7 +56,7 @@ def main() -> None:
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
 
-    renders = {path: median_ms(lambda path=path: render(path), runs=40) for path in pages}
+    renders = {path: statistics.median(timed_ms(lambda path=path: render(path)) for _ in range(40)) for path in pages}
     print(
         json.dumps(
             {

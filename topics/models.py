@@ -153,6 +153,15 @@ class Persona(InvalidatesPages):
         return self.name
 
 
+class TopicQuerySet(models.QuerySet):
+    def published(self) -> TopicQuerySet:
+        """Topics with at least one published variant: the ones public pages list.
+
+        EXISTS, not a join, so the cost stays that of an index lookup per topic.
+        """
+        return self.filter(models.Exists(Variant.objects.published().filter(topic=models.OuterRef("pk"))))
+
+
 class Topic(InvalidatesPages):
     class Kind(models.TextChoices):
         CONCEPT = "concept", "Understanding insulin resistance"
@@ -185,6 +194,7 @@ class Topic(InvalidatesPages):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["updated_at"])
+    objects = TopicQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "title"]

@@ -83,6 +83,11 @@ def choose_variant(*, topic_slug: str, persona_slug: str, preview: bool = False)
     )
 
 
+# The order of topics within a group, everywhere they are listed or paged through;
+# pk breaks ties so that it is a total order (the index topic_group_order follows it).
+GROUP_ORDER = ("order", "title", "pk")
+
+
 class TopicGroup(NamedTuple):
     label: str
     topics: list[Topic]
@@ -97,16 +102,16 @@ def topics_by_kind(*, per_group: int | None = None) -> list[TopicGroup]:
     """
     kind_order = [kind for kind, _label in Topic.Kind.choices]
     labels = dict(Topic.Kind.choices)
-    topics = Topic.objects.filter(Exists(Variant.objects.published().filter(topic=OuterRef("pk"))))
+    topics = Topic.objects.published()
     if per_group is not None:
-        in_group = {"partition_by": F("kind"), "order_by": [F("order"), F("title"), F("pk")]}
+        in_group = {"partition_by": F("kind"), "order_by": [F(field) for field in GROUP_ORDER]}
         topics = topics.annotate(
             position=Window(RowNumber(), **in_group), group_total=Window(Count("pk"), partition_by=F("kind"))
         ).filter(position__lte=per_group)
     # The database orders within a group (its collation, as everywhere else); a stable sort
     # then puts the groups in their fixed order.
     topics = sorted(
-        topics.order_by("order", "title", "pk"),
+        topics.order_by(*GROUP_ORDER),
         key=lambda t: kind_order.index(t.kind) if t.kind in kind_order else len(kind_order),
     )
     groups = []
@@ -132,20 +137,18 @@ def neighbourhood(*, topic: Topic) -> Neighbourhood:
     Only the two neighbours are fetched, never the whole group, so a page costs the same
     in a group of five topics or of two thousand.
     """
-    # EXISTS, not a join: a semi-join on the variants' topic index, whatever the site's size.
-    has_published = Exists(Variant.objects.published().filter(topic=OuterRef("pk")))
-    published = Topic.objects.filter(has_published, kind=topic.kind)
-    # Groups are shown in (order, title) order; pk breaks ties so that it is a total order.
+    siblings = Topic.objects.published().filter(kind=topic.kind)
+    # "Before" and "after" in GROUP_ORDER.
     before = Q(order__lt=topic.order) | Q(order=topic.order, title__lt=topic.title)
     before |= Q(order=topic.order, title=topic.title, pk__lt=topic.pk)
     after = Q(order__gt=topic.order) | Q(order=topic.order, title__gt=topic.title)
     after |= Q(order=topic.order, title=topic.title, pk__gt=topic.pk)
-    previous_pk = Subquery(published.filter(before).order_by("-order", "-title", "-pk").values("pk")[:1])
-    next_pk = Subquery(published.filter(after).order_by("order", "title", "pk").values("pk")[:1])
+    previous_pk = Subquery(siblings.filter(before).order_by(*(f"-{f}" for f in GROUP_ORDER)).values("pk")[:1])
+    next_pk = Subquery(siblings.filter(after).order_by(*GROUP_ORDER).values("pk")[:1])
     related_pks = Topic.related.through.objects.filter(from_topic=topic).values("to_topic")
     rows = list(
-        Topic.objects.filter(Q(pk__in=related_pks) | Q(pk=previous_pk) | Q(pk=next_pk))
-        .filter(has_published)
+        Topic.objects.published()
+        .filter(Q(pk__in=related_pks) | Q(pk=previous_pk) | Q(pk=next_pk))
         .annotate(
             is_related=Exists(related_pks.filter(to_topic=OuterRef("pk"))),
             neighbour=Case(

@@ -35,10 +35,12 @@ def test_admin_finds_a_variant_by_its_page_address_and_shows_the_site_icon(admin
     assert '<link rel="icon" href="/static/img/favicon.svg"' in html
 
 
-def test_topic_change_page_edits_variants_inline(admin_client, insr_topic):
+def test_topic_change_page_lists_variants_without_editing_their_text(admin_client, insr_topic):
+    # Bodies are edited only on the variant form, where revisions and review apply.
     html = admin_client.get(reverse("admin:topics_topic_change", args=[insr_topic.pk])).content.decode()
-    assert 'name="variants-0-body"' in html
-    assert "Cite with [@key]" in html  # help text for editors
+    assert 'name="variants-0-body"' not in html
+    variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
+    assert reverse("admin:topics_variant_change", args=[variant.pk]) in html
 
 
 def test_editor_change_shows_on_public_page(admin_client, client, insr_topic):
@@ -53,6 +55,7 @@ def test_editor_change_shows_on_public_page(admin_client, client, insr_topic):
             "title": "",
             "summary": "",
             "body": "A brand new sentence from an editor [@semple-2011].",
+            "base_revision": variant.revision,
             "reviewer": "",
             "last_reviewed": "",
             "next_review_due": "",

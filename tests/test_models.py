@@ -91,10 +91,34 @@ def test_variant_history_is_recorded(make_topic, make_variant):
     assert history[0].status == "draft" and history[1].status == "published"
 
 
-def test_saved_variant_links_glossary_terms(make_topic, make_variant):
+def test_glossary_terms_link_when_shown_not_when_saved(make_topic, make_variant):
     from topics.models import GlossaryTerm
 
     GlossaryTerm.objects.create(slug="pancreas", term="pancreas", definition="An organ.")
     variant = make_variant(make_topic(), body="## Pancreas\n\nThe pancreas makes insulin. The pancreas is small.")
-    assert variant.html.count('href="/glossary/pancreas/"') == 1
-    assert "<h2>Pancreas</h2>" in variant.html
+    assert "glossary-link" not in variant.live_html  # stored without links, so new terms apply at once
+    shown = GlossaryTerm.objects.link(variant.live_html)
+    assert shown.count('href="/glossary/pancreas/"') == 1
+    assert "<h2>Pancreas</h2>" in shown
+
+
+def test_new_glossary_term_links_on_live_pages_without_publishing_again(client, make_topic, make_variant):
+    from topics.models import GlossaryTerm
+
+    make_variant(make_topic("insr-gene"), body="The pancreas makes insulin.")
+    assert "/glossary/pancreas/" not in client.get("/topics/insr-gene/patient/").content.decode()
+    GlossaryTerm.objects.create(slug="pancreas", term="pancreas", definition="An organ.")
+    html = client.get("/topics/insr-gene/patient/").content.decode()
+    assert 'class="glossary-link" href="/glossary/pancreas/"' in html
+
+
+def test_html_entities_never_become_glossary_links():
+    from topics.rendering import link_glossary
+
+    html = "<p>Salt &amp; sugar &#x27;amp&#x27; &lt;3 nbsp&nbsp;here.</p>"
+    terms = [("amp", ["amp"]), ("lt", ["lt"]), ("nbsp", ["nbsp"]), ("x27", ["x27"])]
+    linked = link_glossary(html, terms, url_for=lambda slug: f"/glossary/{slug}/")
+    assert "&amp;" in linked and "&#x27;" in linked and "&lt;" in linked and "&nbsp;" in linked
+    # Only the real words link, never the insides of a character reference.
+    assert linked.count("glossary-link") == 2
+    assert ">amp</a>&#x27;" in linked and ">nbsp</a>&nbsp;" in linked

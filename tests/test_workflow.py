@@ -37,7 +37,8 @@ def form_data(variant: Variant, **changes) -> dict:
         "title": variant.title,
         "summary": variant.summary,
         "body": variant.body,
-        "approval_notes": "",
+        "note": "",
+        "base_revision": variant.revision,
         "grade_override": "",
     }
     data.update(changes)
@@ -107,9 +108,7 @@ def test_editor_sends_for_review_and_reviewer_publishes(client, insr_topic, edit
     assert "sent for review" in queue
     response = client.post(
         change_url(variant),
-        form_data(
-            variant, approval_notes="Checked against MedlinePlus.", grade_override="Short test text.", _publish="1"
-        ),
+        form_data(variant, note="Checked against MedlinePlus.", grade_override="Short test text.", _publish="1"),
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     variant.refresh_from_db()
@@ -191,8 +190,9 @@ def test_history_compare_shows_a_readable_diff(client, insr_topic, reviewer_user
     variant.save()
     client.force_login(reviewer_user)
     html = client.get(reverse("admin:topics_variant_compare", args=[variant.pk])).content.decode()
-    assert "<del>-" in html and "set of instructions" in html
-    assert "<ins>+A gene is a recipe" in html
+    # Word by word, live text against working text by default.
+    assert "<del>set of instructions</del>" in html
+    assert "<ins>recipe</ins>" in html
 
 
 def test_revert_restores_working_text_but_never_publishes(client, insr_topic, django_user_model):
@@ -202,7 +202,7 @@ def test_revert_restores_working_text_but_never_publishes(client, insr_topic, dj
     original = variant.history.earliest()
     variant.body = "Edited text [@medlineplus-insr]."
     variant.save()
-    variant.publish(by=admin, override_reason="test")
+    variant.publish(by=None, override_reason="test")
     url = reverse("admin:topics_variant_simple_history", args=[variant.pk, original.history_id])
     response = client.post(url, form_data(variant, body=original.body))
     assert response.status_code == 302

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 
 from django import forms
 from django.contrib import admin, messages
@@ -15,13 +16,24 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from simple_history.admin import SimpleHistoryAdmin
 
 from topics import readability, rendering
-from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Reviewer, Topic, Variant, VariantNeedingReview
+from topics.models import (
+    Disclaimer,
+    GlossaryTerm,
+    Persona,
+    Reference,
+    Reviewer,
+    ReviewEvent,
+    StaleRevision,
+    Topic,
+    Variant,
+    VariantNeedingReview,
+)
 
 
 @admin.display(description="Reading grade (target)", ordering="reading_grade")
@@ -40,7 +52,7 @@ def grade_against_target(variant: Variant) -> str:
 def public_link(variant: Variant) -> str:
     if not variant.pk:
         return "—"
-    label = "View page" if variant.status == Variant.Status.PUBLISHED else "Public address (not published yet)"
+    label = "View the live page" if variant.is_live else "Public address (not published yet)"
     return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', variant.get_absolute_url(), label)
 
 
@@ -93,6 +105,62 @@ class HistoryAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+WORD_RE = re.compile(r"\s+|[\w'’-]+|[^\w\s]")
+
+
+def word_diff(before: str, after: str) -> str:
+    """Two texts as one, words taken out struck through and words put in underlined.
+
+    By word, not by line, so a changed comma in a long paragraph shows as a comma;
+    shown wrapped (CSS white-space: pre-wrap), as the text reads.
+    """
+    a, b = WORD_RE.findall(before), WORD_RE.findall(after)
+    parts = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op in ("delete", "replace"):
+            parts.append(format_html("<del>{}</del>", "".join(a[i1:i2])))
+        if op in ("insert", "replace"):
+            parts.append(format_html("<ins>{}</ins>", "".join(b[j1:j2])))
+        if op == "equal":
+            parts.append(format_html("{}", "".join(a[i1:i2])))
+    return mark_safe("".join(parts))  # every part went through format_html
+
+
+def diff_fields(before: dict[str, str], after: dict[str, str]) -> str:
+    """A word-level diff of each field that differs, or a plain sentence when none does."""
+    changed = [(name, word_diff(before[name], after[name])) for name in before if before[name] != after[name]]
+    if not changed:
+        return "No differences."
+    return format_html_join(
+        "",
+        '<div class="word-diff"><h4>{}</h4><div class="word-diff-text">{}</div></div>',
+        ((name.capitalize(), diff) for name, diff in changed),
+    )
+
+
+class ReturnedToMeFilter(admin.SimpleListFilter):
+    """Editors' view of their work: pages they sent that a reviewer sent back."""
+
+    title = "my work"
+    parameter_name = "mine"
+
+    def lookups(self, request, model_admin):
+        return [("returned", "Returned to me"), ("waiting", "Sent by me, in review")]
+
+    def queryset(self, request, queryset):
+        mine = queryset.filter(submitted_by=request.user)
+        if self.value() == "waiting":
+            return mine.filter(status=Variant.Status.REVIEW)
+        if self.value() == "returned":
+            last_action = ReviewEvent.objects.filter(variant=models.OuterRef("pk")).values("action")[:1]
+            return (
+                mine.filter(status=Variant.Status.DRAFT)
+                .annotate(last_action=models.Subquery(last_action))
+                .filter(last_action=ReviewEvent.Action.CHANGES_REQUESTED)
+            )
+        return queryset
+
+
 # Editors write long Markdown: give them room.
 WIDE_FIELDS = {
     models.TextField: {"widget": forms.Textarea(attrs={"rows": 24, "cols": 90})},
@@ -107,13 +175,19 @@ class PersonaAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class VariantInline(admin.StackedInline):
+class VariantInline(admin.TabularInline):
+    """The topic's pages, for finding them: each is edited on its own form, where the
+    workflow (revisions, review, the grade panel) applies."""
+
     model = Variant
-    formfield_overrides = WIDE_FIELDS
     extra = 0
-    fields = ["persona", "status", live_state, "title", "summary", "body", grade_against_target, public_link]
-    readonly_fields = ["status", live_state, grade_against_target, public_link]
+    fields = ["persona", "status", live_state, grade_against_target, public_link]
+    readonly_fields = fields
     show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Topic)
@@ -130,17 +204,36 @@ class TopicAdmin(HistoryAdmin):
 
     @admin.display(description="Published for")
     def published_variants(self, topic: Topic) -> str:
-        published = [v for v in topic.variants.all() if v.status == Variant.Status.PUBLISHED]
-        return ", ".join(v.persona.slug for v in published) or "nobody yet"
+        return ", ".join(v.persona.slug for v in topic.variants.all() if v.is_live) or "nobody yet"
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.editable_by(request.user))
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and (obj is None or obj.editable_by(request.user))
+
+
+# The buttons of the variant form: each is one step of the workflow (topics.models.Variant).
+PUBLISH, SUBMIT, TO_DRAFT, REQUEST_CHANGES = "_publish", "_submit_review", "_return_to_draft", "_request_changes"
 
 
 class VariantForm(forms.ModelForm):
-    """The variant form. Publishing is a button, not a status an editor can type in."""
+    """The variant form. Publishing is a button, not a status an editor can type in.
 
-    approval_notes = forms.CharField(
+    Every form carries the revision it was opened at; a save, submission or approval
+    from a form whose revision is no longer the stored one is refused, and the text
+    typed stays in the form.
+    """
+
+    base_revision = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    note = forms.CharField(
         required=False,
+        label="Note",
         widget=forms.Textarea(attrs={"rows": 3, "cols": 90}),
-        help_text="Medical reviewers: notes recorded with this approval when you press “Publish”.",
+        help_text=(
+            "Kept in the review record with what you do. Reviewers: your approval notes, or (required) what "
+            "should change when you press “Request changes”. Editors: a note for the reviewer."
+        ),
     )
     grade_override = forms.CharField(
         required=False,
@@ -157,6 +250,11 @@ class VariantForm(forms.ModelForm):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
+        self.stale: StaleRevision | None = None
+        if self.instance.pk is not None:
+            # The stored revision, not the instance's: a revert form's instance is an old revision.
+            stored = Variant.objects.filter(pk=self.instance.pk).values_list("revision", flat=True).first()
+            self.fields["base_revision"].initial = stored
         if "body" in self.fields:
             # The live grade panel: htmx posts the form as the editor types (see grade_panel_view).
             self.fields["body"].widget = forms.Textarea(
@@ -167,17 +265,46 @@ class VariantForm(forms.ModelForm):
                     "hx-trigger": "input changed delay:600ms, load",
                     "hx-target": "#grade-panel",
                     "hx-swap": "innerHTML",
+                    "hx-include": "[name=persona]",
                 }
             )
 
+    def clean_body(self):
+        body = rendering.normalise_text(self.cleaned_data.get("body", ""))
+        try:
+            rendering.check_complexity(body)
+        except rendering.TooComplex as error:
+            raise forms.ValidationError(str(error)) from None
+        return body
+
     def clean(self):
         cleaned = super().clean()
-        if self.request is not None and PUBLISH in self.request.POST:
-            if not self.request.user.has_perm("topics.publish_variant"):
-                raise forms.ValidationError("Only medical reviewers can publish.")
-            persona = cleaned.get("persona")
-            grade = readability.reading_grade(rendering.render_body(cleaned.get("body", ""), set()).html)
-            if persona and grade > persona.max_grade and not cleaned.get("grade_override", "").strip():
+        variant, action = self.instance, self.action
+        if variant.pk is not None:
+            base = cleaned.get("base_revision")
+            try:
+                variant.check_revision(base if base is not None else -1)
+            except StaleRevision as stale:
+                self.stale = stale
+                raise forms.ValidationError(stale.message) from None
+        if self.errors or action is None:
+            return cleaned
+        user, note = self.request.user, cleaned.get("note", "")
+        if action in (PUBLISH, REQUEST_CHANGES):
+            try:
+                Reviewer.for_user(user)
+            except PermissionDenied as denied:
+                raise forms.ValidationError(str(denied)) from None
+        if action == REQUEST_CHANGES and not note.strip():
+            self.add_error("note", "Say what should change: the editor sees this note.")
+        new_text = (cleaned.get("title", ""), cleaned.get("summary", ""), cleaned.get("body", ""))
+        live_text = (variant.live_title, variant.live_summary, variant.live_body)
+        if action == SUBMIT and variant.is_live and new_text == live_text:
+            raise forms.ValidationError("This text is already published; change it before sending it for review.")
+        if action == PUBLISH:
+            persona = cleaned.get("persona") or variant.persona
+            grade = readability.body_grade(cleaned.get("body", ""))
+            if grade > persona.max_grade and not cleaned.get("grade_override", "").strip():
                 self.add_error(
                     "grade_override",
                     f"Reading grade {grade} is above the target of {persona.max_grade} for {persona.name}: "
@@ -185,8 +312,11 @@ class VariantForm(forms.ModelForm):
                 )
         return cleaned
 
-
-PUBLISH, SUBMIT, TO_DRAFT = "_publish", "_submit_review", "_return_to_draft"
+    @property
+    def action(self) -> str | None:
+        if self.request is None:
+            return None
+        return next((name for name in (PUBLISH, REQUEST_CHANGES, SUBMIT, TO_DRAFT) if name in self.request.POST), None)
 
 
 @admin.register(Variant)
@@ -203,26 +333,29 @@ class VariantAdmin(HistoryAdmin):
         "last_reviewed",
         public_link,
     ]
-    list_filter = ["persona", "status", "topic__kind", "reviewer"]
+    list_filter = ["persona", "status", "topic__kind", "reviewer", ReturnedToMeFilter]
     # The slug too: an editor often starts from a page address such as /topics/insr-gene/patient/.
     search_fields = ["topic__title", "topic__slug", "topic__other_names", "title", "body"]
     list_select_related = ["topic", "persona", "reviewer"]
     autocomplete_fields = ["topic"]
-    actions = ["submit_for_review", "publish_selected"]
+    actions = ["submit_for_review"]
     readonly_fields = [
         "status", live_state, grade_against_target, "grade_panel", public_link, preview_link, "compare_link",
-        "rendered_preview", "reviewer", "last_reviewed", "next_review_due", "review_notes", "grade_override_reason",
-        "submitted_at", "submitted_by", "published_at", "published_by", "created_at", "updated_at",
+        "pending_changes", "review_record", "rendered_preview", "reviewer", "last_reviewed", "next_review_due",
+        "review_notes", "grade_override_reason", "submitted_at", "submitted_by", "published_at", "published_by",
+        "created_at", "updated_at",
     ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["topic", "persona", "status", live_state, "title", "summary"]}),
-        ("Text", {"fields": ["body", "grade_panel", "rendered_preview"]}),
+        ("Changes waiting to be published (live text → this text)", {"fields": ["pending_changes"]}),
+        ("Text", {"fields": ["body", "grade_panel", "rendered_preview", "base_revision"]}),
         (
             "Review and publishing",
             {
                 "fields": [
-                    "approval_notes",
+                    "note",
                     "grade_override",
+                    "review_record",
                     "reviewer",
                     "last_reviewed",
                     "next_review_due",
@@ -238,6 +371,23 @@ class VariantAdmin(HistoryAdmin):
         ("Links and record", {"fields": [public_link, preview_link, "compare_link", "created_at", "updated_at"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.is_live:
+            # Its reviewed text belongs to this topic and reader (the model refuses a move too).
+            fields += ["topic", "persona"]
+        return fields
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            # A new page: nothing to compare, no record yet.
+            return [
+                (None, {"fields": ["topic", "persona", "title", "summary"]}),
+                ("Text", {"fields": ["body", "grade_panel", "base_revision"]}),
+                ("Review and publishing", {"fields": ["note", "grade_override"]}),
+            ]
+        return super().get_fieldsets(request, obj)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)
 
@@ -247,25 +397,74 @@ class VariantAdmin(HistoryAdmin):
 
         return RequestForm
 
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and request.method == "POST":
+            # Hold the row until this save commits, so two saves cannot both pass the
+            # revision check (admin runs the whole change view in one transaction).
+            obj = self.get_queryset(request).select_for_update(of=("self",)).get(pk=obj.pk)
+        return obj
+
     def get_urls(self):
         urls = [
             # Not wrapped in admin_view: that would answer a signed-out editor's keystrokes
             # with the sign-in page, swapped into the panel. The view checks for itself.
             path("grade/", never_cache(self.grade_panel_view), name="topics_variant_grade"),
             path("<int:pk>/compare/", self.admin_site.admin_view(self.compare_view), name="topics_variant_compare"),
+            path("review-desk/", self.admin_site.admin_view(self.review_desk_view), name="topics_variant_review_desk"),
         ]
         return urls + super().get_urls()
 
     @admin.display(description="Reading grade as you type")
     def grade_panel(self, variant: Variant) -> str:
-        return format_html('<div id="grade-panel" aria-live="polite">{}</div>', grade_against_target(variant))
+        # Always the same target element, on the Add page too, for the htmx panel to fill.
+        current = grade_against_target(variant) if variant.pk else "Start typing to see the reading grade."
+        return format_html('<div id="grade-panel" aria-live="polite">{}</div>', current)
 
     @admin.display(description="How the body renders (as last saved)")
     def rendered_preview(self, variant: Variant) -> str:
         if not variant.html:
             return "—"
-        # variant.html was sanitized with nh3 when it was saved, so it is safe to show as HTML.
-        return format_html('<div class="rendered-preview">{}</div>', mark_safe(variant.html))
+        # Sanitized with nh3 when saved; the glossary links added here are the site's own.
+        return format_html('<div class="rendered-preview">{}</div>', mark_safe(GlossaryTerm.objects.link(variant.html)))
+
+    @admin.display(description="What would change")
+    def pending_changes(self, variant: Variant) -> str:
+        if not variant.pk:
+            return "—"
+        if not variant.is_live:
+            return "Not published yet: all of this text is new."
+        if variant.working_matches_live:
+            return "Nothing: the working text is the live text."
+        return diff_fields(
+            {"title": variant.live_title, "summary": variant.live_summary, "body": variant.live_body},
+            {"title": variant.title, "summary": variant.summary, "body": variant.body},
+        )
+
+    @admin.display(description="Review record")
+    def review_record(self, variant: Variant) -> str:
+        if not variant.pk:
+            return "—"
+        events = variant.review_events.select_related("user", "reviewer")[:20]
+        if not events:
+            return "Nothing yet."
+        return format_html(
+            '<ol class="review-record">{}</ol>',
+            format_html_join(
+                "",
+                "<li><strong>{}</strong>, revision {}, {} by {}{}</li>",
+                (
+                    (
+                        event.get_action_display(),
+                        event.revision,
+                        timezone.localtime(event.at).strftime("%-d %b %Y %H:%M"),
+                        event.reviewer or (event.user.get_username() if event.user else "the release process"),
+                        format_html(": “{}”", event.note) if event.note else "",
+                    )
+                    for event in events
+                ),
+            ),
+        )
 
     @admin.display(description="History")
     def compare_link(self, variant: Variant) -> str:
@@ -276,7 +475,10 @@ class VariantAdmin(HistoryAdmin):
         )
 
     def grade_panel_view(self, request: HttpRequest) -> HttpResponse:
-        """htmx: the grade of the text being typed, against the chosen reader's target."""
+        """htmx: the grade of the text being typed, against the chosen reader's target.
+
+        Graded by readability.body_grade, exactly as saving and publishing grade it.
+        """
         if request.method != "POST":
             return HttpResponse(status=405)
         if not self.admin_site.has_permission(request):
@@ -285,31 +487,30 @@ class VariantAdmin(HistoryAdmin):
                 # before they press Save and meet the sign-in page.
                 return TemplateResponse(request, "admin/topics/variant/grade_panel.html", {"signed_out": True})
             return redirect_to_login(request.get_full_path(), reverse("admin:login"))
-        body = request.POST.get("body", "")[:200_000]
+        body = rendering.normalise_text(request.POST.get("body", ""))
         persona_id = request.POST.get("persona", "")
         # No reader chosen yet (or a malformed value): the panel shows the grade without a target.
         persona = Persona.objects.filter(pk=persona_id).first() if persona_id.isdecimal() else None
-        analysis = readability.analyse(rendering.render_body(body, set()).html)
-        return TemplateResponse(
-            request, "admin/topics/variant/grade_panel.html", {"analysis": analysis, "persona": persona}
-        )
+        context = {"persona": persona}
+        try:
+            context["analysis"] = readability.analyse_body(body, glossary_forms=GlossaryTerm.objects.all_forms())
+        except rendering.TooComplex as error:
+            context["too_complex"] = str(error)
+        return TemplateResponse(request, "admin/topics/variant/grade_panel.html", context)
 
     def compare_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        """A readable diff between two saved revisions of a variant."""
+        """A word-level diff: by default the live text against the working text (what a reviewer approves)."""
         variant = get_object_or_404(Variant, pk=pk)
         if not self.has_view_or_change_permission(request, variant):
             raise PermissionDenied
         records = list(variant.history.select_related("history_user").order_by("-history_date"))
         by_id = {str(r.history_id): r for r in records}
-        newer = by_id.get(request.GET.get("to", "")) or (records[0] if records else None)
-        older = by_id.get(request.GET.get("from", "")) or (records[1] if len(records) > 1 else newer)
-        diff = []
-        if newer and older:
-            for field in ["title", "summary", "body", "status"]:
-                a, b = str(getattr(older, field)), str(getattr(newer, field))
-                if a != b:
-                    lines = difflib.unified_diff(a.splitlines(), b.splitlines(), lineterm="", n=2)
-                    diff.append((field, [line for line in lines if not line.startswith(("---", "+++"))]))
+        older = by_id.get(request.GET.get("from", ""))
+        newer = by_id.get(request.GET.get("to", ""))
+        live = {"title": variant.live_title, "summary": variant.live_summary, "body": variant.live_body}
+        working = {"title": variant.title, "summary": variant.summary, "body": variant.body}
+        before = {f: getattr(older, f) for f in live} if older else live
+        after = {f: getattr(newer, f) for f in working} if newer else working
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -317,59 +518,94 @@ class VariantAdmin(HistoryAdmin):
             "records": records,
             "older": older,
             "newer": newer,
-            "diff": diff,
+            "diff": diff_fields(before, after),
             "title": f"Compare revisions: {variant}",
         }
         return TemplateResponse(request, "admin/topics/variant/compare.html", context)
 
+    def review_desk_view(self, request: HttpRequest) -> HttpResponse:
+        """Reviewers' and editors' work in one place: pending first, the never-reviewed backlog apart."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        pages = Variant.objects.select_related("topic", "persona", "submitted_by")
+        today = timezone.localdate()
+        returned = [
+            v
+            for v in pages.filter(status=Variant.Status.DRAFT, submitted_by=request.user).order_by("-updated_at")
+            if (last := v.review_events.first()) and last.action == ReviewEvent.Action.CHANGES_REQUESTED
+        ]
+        sections = [
+            ("awaiting", "Awaiting my review", "Sent for review, oldest first.",
+             pages.filter(status=Variant.Status.REVIEW).exclude(submitted_by=request.user).order_by("submitted_at")),
+            ("returned", "Returned to me", "Changes requested by a reviewer, on pages you sent.", returned),
+            ("mine", "Sent by me, waiting", "Your pages waiting for a reviewer.",
+             pages.filter(status=Variant.Status.REVIEW, submitted_by=request.user).order_by("submitted_at")),
+            ("overdue", "Review overdue", "Live pages past their next review date.",
+             pages.filter(next_review_due__lt=today).order_by("next_review_due")),
+            ("backlog", "Live, never medically reviewed", "The backlog: live text that no reviewer has approved.",
+             pages.filter(published_at__isnull=False, last_reviewed__isnull=True).order_by("topic__title")),
+        ]  # fmt: skip
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Review desk",
+            "sections": [(key, label, help, list(rows)) for key, label, help, rows in sections],
+            "can_publish": request.user.has_perm("topics.publish_variant"),
+        }
+        return TemplateResponse(request, "admin/topics/variant/review_desk.html", context)
+
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if PUBLISH in request.POST:
-            obj.publish(
-                by=request.user,
-                notes=form.cleaned_data.get("approval_notes", ""),
-                override_reason=form.cleaned_data.get("grade_override", ""),
-            )
-            messages.success(request, f"Published: {obj}. The public page shows it now.")
-        elif SUBMIT in request.POST:
-            obj.submit_for_review(by=request.user)
+        """Save the working text, then take the step the pressed button asked for.
+
+        form.clean() has checked everything each step needs (revision, reviewer,
+        note, grade), so none of these raises for a valid form.
+        """
+        note = form.cleaned_data.get("note", "")
+        was_submitted = obj.submitted_revision
+        obj.save(by=request.user)
+        action = form.action
+        if action == PUBLISH:
+            obj.publish(by=request.user, notes=note, override_reason=form.cleaned_data.get("grade_override", ""))
+            messages.success(request, f"Published: {obj}. The public page shows it now, with your name as reviewer.")
+        elif action == REQUEST_CHANGES:
+            obj.request_changes(by=request.user, note=note)
+            messages.success(request, f"Sent back to its editor with your note: {obj}.")
+        elif action == SUBMIT:
+            obj.submit_for_review(by=request.user, note=note)
             messages.success(request, f"Sent for medical review: {obj}.")
-        elif TO_DRAFT in request.POST:
-            obj.return_to_draft(by=request.user)
+        elif action == TO_DRAFT:
+            obj.return_to_draft(by=request.user, note=note)
+            messages.success(request, f"Taken back to draft: {obj}.")
+        else:
+            obj.add_note(by=request.user, note=note)
+            if obj.status == Variant.Status.REVIEW and obj.submitted_revision != was_submitted:
+                messages.warning(request, f"{obj} was waiting for review: your change has been sent for review again.")
 
-    def render_change_form(self, request, context, *args, **kwargs):
-        context["can_publish"] = request.user.has_perm("topics.publish_variant")
-        return super().render_change_form(request, context, *args, **kwargs)
-
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        if not request.user.has_perm("topics.publish_variant"):
-            actions.pop("publish_selected", None)
-        return actions
+    def render_change_form(self, request, context, *args, obj=None, **kwargs):
+        context["can_publish"] = Reviewer.objects.filter(user=request.user, active=True).exists() and (
+            request.user.has_perm("topics.publish_variant")
+        )
+        form = context.get("adminform") and context["adminform"].form
+        stale = getattr(form, "stale", None)
+        if stale is not None:
+            current = Variant.objects.get(pk=stale.variant.pk)
+            mine = {f: form.data.get(f, "") for f in ("title", "summary", "body")}
+            theirs = {"title": current.title, "summary": current.summary, "body": current.body}
+            context["conflict"] = {"error": stale, "diff": diff_fields(theirs, mine)}
+        if obj is not None:
+            last = obj.review_events.first()
+            if obj.status == Variant.Status.DRAFT and last and last.action == ReviewEvent.Action.CHANGES_REQUESTED:
+                context["changes_requested"] = last
+        return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
     @admin.action(description="Send selected variants for medical review")
     def submit_for_review(self, request, queryset):
         sent = 0
         for variant in queryset.select_related("topic", "persona"):
-            if not variant.working_matches_live:
+            if not variant.working_matches_live and variant.status != Variant.Status.REVIEW:
                 variant.submit_for_review(by=request.user)
                 sent += 1
         messages.success(request, f"{sent} variant(s) sent for review.")
-
-    @admin.action(description="Publish selected variants (medical reviewers)")
-    def publish_selected(self, request, queryset):
-        if not request.user.has_perm("topics.publish_variant"):
-            raise PermissionDenied
-        published, skipped = 0, []
-        for variant in queryset.select_related("topic", "persona"):
-            try:
-                variant.publish(by=request.user)
-                published += 1
-            except ValidationError as error:
-                skipped.append(f"{variant}: {' '.join(error.messages)}")
-        messages.success(request, f"{published} variant(s) published.")
-        for reason in skipped:
-            messages.warning(request, f"Not published (open it to give a reason): {reason}")
 
 
 class NeedsReviewFilter(admin.SimpleListFilter):
@@ -438,6 +674,18 @@ class ReferenceAdmin(HistoryAdmin):
     list_display = ["key", "kind", "title", "source", "year", "doi"]
     list_filter = ["kind", "year"]
     search_fields = ["key", "title", "authors", "source", "doi", "pmid"]
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and (obj is None or obj.editable_by(request.user))
+
+    def get_deleted_objects(self, objs, request):
+        # Admin's delete page and "Delete selected" both ask this: a cited reference is
+        # listed as protected, so neither deletes it (the model refuses too).
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for reference in objs:
+            for variant in reference.citing_variants():
+                protected.append(f"{variant} cites [@{reference.key}]: remove the citation from that page first")
+        return deleted, model_count, perms_needed, protected
 
 
 @admin.register(Disclaimer)

@@ -17,7 +17,8 @@ import frontmatter
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 
-from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Topic, Variant
+from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Topic, Variant, normalise_line
+from topics.rendering import normalise_text
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
@@ -233,9 +234,10 @@ def _import_topics(root: Path, report: Report, personas: dict[str, Persona]) -> 
             if status not in statuses:
                 raise ContentError(f"{variant_file}: status must be one of {', '.join(sorted(statuses))}")
             values = {
-                "title": str(post.metadata.get("title") or ""),
-                "summary": str(post.metadata.get("summary") or ""),
-                "body": post.content.strip() + "\n",
+                # Stored as the model stores text, so the fingerprint matches what a save keeps.
+                "title": normalise_line(str(post.metadata.get("title") or "")),
+                "summary": normalise_line(str(post.metadata.get("summary") or "")),
+                "body": normalise_text(post.content),
                 "status": status,
             }
             if len(values["summary"]) > 160:

@@ -11,14 +11,17 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import RegexValidator
-from django.db import DatabaseError, connection, models
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Q
+from django.db.models.deletion import ProtectedError
 from django.db.models.functions import Lower
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from topics import readability, rendering
+from topics import notifications, readability, rendering
 
 reference_key_validator = RegexValidator(
     rf"^{rendering.KEY_PATTERN}$",
@@ -53,8 +56,22 @@ def recorded_user_field(help_text: str) -> models.ForeignKey:
 GLOSSARY_LINK_RE = re.compile(r"\]\(\s*/glossary/([^/)\s]+)/?\s*\)")
 
 
+def normalise_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def split_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def may_change_public_content(user) -> bool:
+    """Medical reviewers (and operators) may change what visitors already see; editors may not.
+
+    Topics that are live, references cited by live pages, glossary definitions and
+    disclaimers are short factual records without a draft of their own, so a change to
+    them is public at once: only the people accountable for medical review make it.
+    """
+    return user is not None and user.has_perm("topics.publish_variant")
 
 
 class SiteVersion(models.Model):
@@ -217,6 +234,14 @@ class Topic(InvalidatesPages):
     def get_absolute_url(self) -> str:
         return reverse("topics:topic", kwargs={"topic": self.slug})
 
+    def is_public(self) -> bool:
+        """Shown to visitors: its title, summary, names and links appear on live pages."""
+        return self.pk is not None and self.variants.published().exists()
+
+    def editable_by(self, user) -> bool:
+        """Editors shape topics until they go live; after that, what visitors see is a reviewer's call."""
+        return may_change_public_content(user) or not self.is_public()
+
     @property
     def other_names_list(self) -> list[str]:
         return split_lines(self.other_names)
@@ -327,6 +352,17 @@ class Variant(InvalidatesPages):
     )
     last_reviewed = models.DateField(null=True, blank=True, help_text="When the reviewer last approved it.")
     next_review_due = models.DateField(null=True, blank=True, help_text="When it should be reviewed again.")
+    revision = models.PositiveIntegerField(
+        default=0,
+        editable=False,
+        help_text="Counts changes of the working text. Forms carry it, so a save from an older form is refused.",
+    )
+    submitted_revision = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="The revision last sent for review."
+    )
+    published_revision = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="The revision that is live."
+    )
     imported_hash = imported_hash_field()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -338,6 +374,7 @@ class Variant(InvalidatesPages):
             "html", "updated_at", "imported_hash", "live_title", "live_summary", "live_body", "live_html",
             "live_citation_keys", "live_reading_grade", "published_at", "published_by", "reviewer", "last_reviewed",
             "next_review_due", "review_notes", "grade_override_reason", "search_text", "search_vector",
+            "published_revision",
         ]
     )  # fmt: skip
     objects = VariantQuerySet.as_manager()
@@ -350,16 +387,53 @@ class Variant(InvalidatesPages):
     def __str__(self) -> str:
         return f"{self.topic} ({self.persona})"
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args, by=None, **kwargs) -> None:
+        """Store the working text; ``by`` is the user saving it, recorded with any review event.
+
+        Every change of the working text gets the next revision number, which forms carry
+        so that a save based on an older revision is refused (see StaleRevision).
+        """
+        self.title = normalise_line(self.title)
+        self.summary = normalise_line(self.summary)
+        self.body = rendering.normalise_text(self.body)
+        stored = self._stored()
+        if stored is not None and stored["published_at"] is not None:
+            if (self.topic_id, self.persona_id) != (stored["topic_id"], stored["persona_id"]):
+                # The reviewed text belongs to that page: moving it would move "Medically reviewed by" too.
+                raise ValidationError("A live page cannot be moved to another topic or reader.")
+        changed = stored is None or (self.title, self.summary, self.body) != (
+            stored["title"],
+            stored["summary"],
+            stored["body"],
+        )
+        # Counted from the stored row, so nothing (a form, a revert) can move it backwards.
+        self.revision = (stored["revision"] if stored else 0) + (1 if changed else 0)
         self.refresh_rendering()
         # "Published" means the working text is the live text. Once the working text
         # changes, it is a new draft until a reviewer publishes it; the live text stays.
         if self.status == self.Status.PUBLISHED and not self.working_matches_live:
             self.status = self.Status.DRAFT
-        super().save(*args, **kwargs)
+        # Changed after it was sent for review: the reviewer must see the new text, so it
+        # is submitted again (and says so in the review record), never approved unseen.
+        resubmitted = stored is not None and changed and self.status == self.Status.REVIEW
+        if resubmitted:
+            self.submitted_revision = self.revision
+            self.submitted_at, self.submitted_by = timezone.now(), by
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if resubmitted:
+                self.record(ReviewEvent.Action.RESUBMITTED, by=by)
+        if resubmitted:
+            notifications.review_requested(self, again=True)
 
     def get_absolute_url(self) -> str:
         return reverse("topics:variant", kwargs={"topic": self.topic.slug, "persona": self.persona.slug})
+
+    def _stored(self) -> dict | None:
+        if self.pk is None:
+            return None
+        fields = ["title", "summary", "body", "revision", "topic_id", "persona_id", "published_at"]
+        return Variant.objects.filter(pk=self.pk).values(*fields).first()
 
     @property
     def is_live(self) -> bool:
@@ -398,29 +472,67 @@ class Variant(InvalidatesPages):
             updated=self.updated_at,
         )
 
-    def submit_for_review(self, *, by) -> None:
+    # The workflow. Each step is recorded as a ReviewEvent, notes included, and checks
+    # the revision the person acting was looking at, so nobody approves or sends unseen text.
+
+    def check_revision(self, expected: int | None) -> None:
+        """Refuse to act on a revision other than the stored one (a stale form or a second tab)."""
+        if expected is None or self.pk is None:
+            return
+        current = Variant.objects.filter(pk=self.pk).values_list("revision", flat=True).first()
+        if current is not None and current != expected:
+            raise StaleRevision(self, expected, current)
+
+    def submit_for_review(self, *, by, note: str = "", expected_revision: int | None = None) -> None:
+        self.check_revision(expected_revision)
         if self.working_matches_live:
             raise ValidationError("This text is already published; change it before sending it for review.")
         self.status = self.Status.REVIEW
-        self.submitted_at = timezone.now()
-        self.submitted_by = by
-        self.save()
+        self.submitted_revision = self.revision
+        self.submitted_at, self.submitted_by = timezone.now(), by
+        with transaction.atomic():
+            self.save(by=by)
+            self.record(ReviewEvent.Action.SUBMITTED, by=by, note=note)
+        notifications.review_requested(self)
 
-    def return_to_draft(self, *, by) -> None:
+    def request_changes(self, *, by, note: str, expected_revision: int | None = None) -> None:
+        """A reviewer sends the text back to its editor; the note says what to change."""
+        reviewer = Reviewer.for_user(by)
+        if not note.strip():
+            raise ValidationError("Say what should change: the editor sees this note.")
+        self.check_revision(expected_revision)
         self.status = self.Status.DRAFT
-        self.save()
+        with transaction.atomic():
+            self.save(by=by)
+            event = self.record(ReviewEvent.Action.CHANGES_REQUESTED, by=by, reviewer=reviewer, note=note)
+        notifications.review_decided(self, event)
 
-    def publish(self, *, by, notes: str = "", override_reason: str = "") -> None:
+    def return_to_draft(self, *, by, note: str = "", expected_revision: int | None = None) -> None:
+        """Take a page out of review (its editor is still working on it); any note is kept."""
+        self.check_revision(expected_revision)
+        self.status = self.Status.DRAFT
+        with transaction.atomic():
+            self.save(by=by)
+            self.record(ReviewEvent.Action.WITHDRAWN, by=by, note=note)
+
+    def add_note(self, *, by, note: str) -> None:
+        """A note typed without an action: kept in the review record, never dropped."""
+        if note.strip():
+            self.record(ReviewEvent.Action.NOTE, by=by, note=note)
+
+    def publish(self, *, by, notes: str = "", override_reason: str = "", expected_revision: int | None = None) -> None:
         """Make the working text live: the one way anything is published.
 
-        ``by`` is the user publishing; they need the publish_variant permission
-        (medical reviewers and operators). ``by=None`` is the release process loading
-        the shipped content from the command line. A reviewer's approval is recorded
-        as a medical review. Above the reader's reading-grade target, an
-        ``override_reason`` is required and recorded.
+        ``by`` is the medical reviewer publishing: a user with the publish_variant
+        permission and an active Reviewer entry, whose name the page then shows over
+        exactly this text. ``by=None`` is the release process loading the shipped
+        content from the command line: the page then says plainly that it is not yet
+        medically reviewed. Above the reader's reading-grade target an
+        ``override_reason`` is required and recorded. ``expected_revision`` is the
+        revision the reviewer read; if the text changed since, nothing is published.
         """
-        if by is not None and not by.has_perm("topics.publish_variant"):
-            raise PermissionDenied("Only medical reviewers can publish.")
+        reviewer = None if by is None else Reviewer.for_user(by)
+        self.check_revision(expected_revision)
         self.refresh_rendering()
         self.clean()
         if self.over_target and not override_reason.strip():
@@ -434,16 +546,30 @@ class Variant(InvalidatesPages):
         self.live_reading_grade = self.reading_grade
         self.search_text = readability.prose_text(self.live_html)
         self.published_at, self.published_by = now, by
+        self.published_revision = self.revision
         self.grade_override_reason = override_reason.strip()
         self.status = self.Status.PUBLISHED
-        reviewer = getattr(by, "reviewer", None) if by is not None else None
-        if reviewer is not None:
-            self.reviewer = reviewer
-            self.last_reviewed = timezone.localdate(now)
-            self.next_review_due = self.last_reviewed + datetime.timedelta(days=settings.REVIEW_INTERVAL_DAYS)
-            self.review_notes = notes
-        self.save()
-        self.refresh_search_vector()
+        # The review line always describes the text now live: this reviewer, or nobody.
+        self.reviewer = reviewer
+        self.last_reviewed = timezone.localdate(now) if reviewer else None
+        self.next_review_due = (
+            self.last_reviewed + datetime.timedelta(days=settings.REVIEW_INTERVAL_DAYS) if reviewer else None
+        )
+        self.review_notes = notes.strip() if reviewer else ""
+        with transaction.atomic():
+            self.save(by=by)
+            action = ReviewEvent.Action.APPROVED if reviewer else ReviewEvent.Action.RELEASED
+            event = self.record(
+                action, by=by, reviewer=reviewer, note=notes, override_reason=self.grade_override_reason
+            )
+            self.refresh_search_vector()
+        if reviewer:
+            notifications.review_decided(self, event)
+
+    def record(self, action: str, *, by=None, reviewer: Reviewer | None = None, note: str = "", **fields):
+        return ReviewEvent.objects.create(
+            variant=self, action=action, revision=self.revision, user=by, reviewer=reviewer, note=note.strip(), **fields
+        )
 
     def refresh_search_vector(self) -> None:
         """Store the weighted search document of the live text (PostgreSQL full-text search only)."""
@@ -454,6 +580,10 @@ class Variant(InvalidatesPages):
 
     def clean(self) -> None:
         errors = []
+        try:
+            rendering.check_complexity(rendering.normalise_text(self.body))
+        except rendering.TooComplex as error:
+            raise ValidationError({"body": str(error)}) from None
         unknown = self.render().unknown_keys
         if unknown:
             errors.append(f"Unknown reference key(s): {', '.join(unknown)}. Add the reference first, or fix the key.")
@@ -474,15 +604,18 @@ class Variant(InvalidatesPages):
         return rendering.render_body(self.body, keys)
 
     def refresh_rendering(self) -> None:
-        """Store the rendered HTML, citations and reading grade, so pages never render per request."""
-        rendered = self.render()
-        self.html = rendering.link_glossary(
-            rendered.html,
-            GlossaryTerm.objects.link_forms(),
-            url_for=lambda slug: reverse("topics:glossary-term", kwargs={"term": slug}),
-        )
+        """Store the rendered HTML, citations and reading grade, so pages never render per request.
+
+        Glossary links are not stored: they are added when a page is shown
+        (GlossaryTerm.objects.link), so a new term links on every live page at once.
+        """
+        try:
+            rendered = self.render()
+        except rendering.TooComplex as error:
+            raise ValidationError({"body": str(error)}) from None
+        self.html = rendered.html
         self.citation_keys = rendered.citations
-        self.reading_grade = readability.reading_grade(rendered.html)
+        self.reading_grade = readability.body_grade(self.body)
 
     @property
     def over_target(self) -> bool:
@@ -493,6 +626,22 @@ class Variant(InvalidatesPages):
         keys = (revision or self.working_revision()).citation_keys
         by_key = Reference.objects.in_bulk(keys, field_name="key")
         return [by_key[key] for key in keys if key in by_key]
+
+
+class StaleRevision(ValidationError):
+    """A save or publish based on a revision that someone else has since replaced."""
+
+    def __init__(self, variant: Variant, expected: int, current: int) -> None:
+        self.variant, self.expected, self.current = variant, expected, current
+        latest = variant.history.filter(revision=current).select_related("history_user").order_by("-history_date")
+        record = latest.first()
+        who = record.history_user.get_username() if record and record.history_user else "someone"
+        when = timezone.localtime(record.history_date).strftime("%-d %b %Y at %H:%M") if record else "recently"
+        self.changed_by, self.changed_at = who, when
+        super().__init__(
+            f"This page was changed by {who} on {when}, after you opened it. Nothing was saved: your text is "
+            "still in the form. Compare it with the newer text below, copy what you need, then reload the page."
+        )
 
 
 class Reference(InvalidatesPages):
@@ -537,6 +686,43 @@ class Reference(InvalidatesPages):
     def __str__(self) -> str:
         return self.key
 
+    def save(self, *args, **kwargs) -> None:
+        self._check_key_kept()
+        super().save(*args, **kwargs)
+
+    def citing_variants(self, key: str | None = None) -> list[Variant]:
+        """Pages whose working or live text cites this key (by default, the key as stored)."""
+        key = key or self.key
+        marker = f"@{key}"
+        candidates = Variant.objects.filter(Q(body__contains=marker) | Q(live_body__contains=marker))
+        return [
+            variant
+            for variant in candidates.select_related("topic", "persona")
+            if key in rendering.citation_keys(variant.body) or key in rendering.citation_keys(variant.live_body)
+        ]
+
+    def is_public(self) -> bool:
+        return any(variant.is_live for variant in self.citing_variants())
+
+    def editable_by(self, user) -> bool:
+        """Anyone on the team adds references; one that live pages cite is a reviewer's to change."""
+        return may_change_public_content(user) or self.pk is None or not self.is_public()
+
+    def clean(self) -> None:
+        self._check_key_kept()
+
+    def _check_key_kept(self) -> None:
+        if self.pk is None:
+            return
+        stored_key = Reference.objects.filter(pk=self.pk).values_list("key", flat=True).first()
+        if stored_key and stored_key != self.key and (citing := self.citing_variants(stored_key)):
+            raise ValidationError(
+                {
+                    "key": f"[@{stored_key}] is cited by {len(citing)} page(s): {describe(citing)}. Change the key "
+                    "in those pages first (they go through review), then rename it here, or add a new reference."
+                }
+            )
+
     @property
     def doi_url(self) -> str:
         return f"https://doi.org/{self.doi}" if self.doi else ""
@@ -544,6 +730,24 @@ class Reference(InvalidatesPages):
     @property
     def pubmed_url(self) -> str:
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
+
+
+def describe(variants: list[Variant], limit: int = 5) -> str:
+    names = [str(variant) for variant in variants[:limit]]
+    more = len(variants) - limit
+    return "; ".join(names) + (f" and {more} more" if more > 0 else "")
+
+
+@receiver(pre_delete, sender=Reference)
+def refuse_deleting_cited_reference(sender, instance: Reference, **kwargs) -> None:
+    # A guard, not a side effect: it runs for every way of deleting (admin, bulk action,
+    # queryset, shell), where an override of delete() would miss the bulk ones.
+    if citing := instance.citing_variants():
+        raise ProtectedError(
+            f"[@{instance.key}] is cited by {len(citing)} page(s): {describe(citing)}. "
+            "Remove the citation from those pages first.",
+            set(citing),
+        )
 
 
 class DisclaimerQuerySet(models.QuerySet):
@@ -582,6 +786,21 @@ class GlossaryTermQuerySet(models.QuerySet):
         return [
             (slug, [term, *split_lines(forms)]) for slug, term, forms in self.values_list("slug", "term", "other_forms")
         ]
+
+    def all_forms(self) -> list[str]:
+        """Every word or phrase the glossary explains."""
+        return [form for _slug, forms in self.link_forms() for form in forms]
+
+    def link(self, html: str) -> str:
+        """Link the first use of each glossary term in a page's stored HTML.
+
+        Done when a page is shown rather than when it is published, so a new or renamed
+        term links on every live page at once; pages are cached, so this runs once per
+        page and content version.
+        """
+        return rendering.link_glossary(
+            html, self.link_forms(), url_for=lambda slug: reverse("topics:glossary-term", kwargs={"term": slug})
+        )
 
 
 class GlossaryTerm(InvalidatesPages):
@@ -630,6 +849,58 @@ class Reviewer(InvalidatesPages):
 
     def __str__(self) -> str:
         return f"{self.name}, {self.credentials}"
+
+    @classmethod
+    def for_user(cls, user) -> Reviewer:
+        """The active board member acting as ``user``, or PermissionDenied: only they approve."""
+        if user is None or not user.has_perm("topics.publish_variant"):
+            raise PermissionDenied("Only medical reviewers can publish.")
+        reviewer = cls.objects.filter(user=user, active=True).first()
+        if reviewer is None:
+            raise PermissionDenied(
+                "Your account has no active entry on the medical review board, so a page cannot name you as its "
+                "reviewer. Ask an operator to add one (Reviewers in admin) before publishing."
+            )
+        return reviewer
+
+
+class ReviewEvent(models.Model):
+    """One step of a page's medical review, kept for good: who did what to which revision, and their note."""
+
+    class Action(models.TextChoices):
+        SUBMITTED = "submitted", "Sent for review"
+        RESUBMITTED = "resubmitted", "Changed after it was sent, so sent for review again"
+        CHANGES_REQUESTED = "changes-requested", "Changes requested"
+        WITHDRAWN = "withdrawn", "Taken back to draft"
+        NOTE = "note", "Note"
+        APPROVED = "approved", "Approved and published"
+        RELEASED = "released", "Published by the release, not medically reviewed"
+
+    variant = models.ForeignKey(
+        Variant, on_delete=models.CASCADE, related_name="review_events", help_text="The page reviewed."
+    )
+    action = models.CharField(max_length=30, choices=Action.choices, help_text="What happened.")
+    revision = models.PositiveIntegerField(help_text="The revision of the working text it happened to.")
+    at = models.DateTimeField(default=timezone.now, help_text="When it happened.")
+    user = recorded_user_field("The account that did it (empty for the release process).")
+    reviewer = models.ForeignKey(
+        Reviewer,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="review_events",
+        help_text="The medical reviewer, for approvals and requests for changes.",
+    )
+    note = models.TextField(blank=True, help_text="The note written with it: what to change, or the approval notes.")
+    override_reason = models.TextField(
+        blank=True, help_text="Why it was published above its reading-grade target, if it was."
+    )
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.variant} (revision {self.revision})"
 
 
 class VariantNeedingReview(Variant):

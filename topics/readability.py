@@ -12,10 +12,13 @@ fails offline and on a PaaS.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
 import textstat
+
+from topics import rendering
 
 PROSE_TAGS = {"p", "li", "td", "th", "dd", "dt", "blockquote"}
 SKIPPED_TAGS = {"sup", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "code"}
@@ -77,19 +80,49 @@ def reading_grade(html: str) -> float:
     return grade_text(prose_text(html))
 
 
+def gradable_html(body: str) -> str:
+    """An editor's Markdown rendered as a visitor reads it, for grading.
+
+    Every citation marker counts as a citation (a superscript number, left out of the
+    prose) whether or not its reference exists yet, so a body grades the same in the
+    live panel, in the publish check and when stored. Raises rendering.TooComplex.
+    """
+    return rendering.render_body(body, rendering.citation_keys(body)).html
+
+
+def body_grade(body: str) -> float:
+    """The reading grade of a variant body: the one grade the model, the panel and publishing use."""
+    return reading_grade(gradable_html(body))
+
+
 @dataclass
 class Analysis:
     grade: float
     longest_sentences: list[str]
     hardest_words: list[str]
+    unexplained_words: list[str]  # hard words with no glossary entry
 
 
 SENTENCE_SPLIT_RE = re.compile(r"(?<=[.!?:])\s+")
 WORD_RE = re.compile(r"[A-Za-z][A-Za-z'-]*")
 
 
-def analyse(html: str, *, sentences: int = 3, words: int = 8) -> Analysis:
-    """What makes a text hard: its grade, its longest sentences and its longest words."""
+def analyse_body(body: str, *, glossary_forms: Iterable[str] = ()) -> Analysis:
+    """``analyse`` for an editor's Markdown, graded exactly as ``body_grade`` grades it."""
+    return analyse(gradable_html(body), glossary_forms=glossary_forms)
+
+
+def _has_entry(word: str, forms: set[str]) -> bool:
+    return word in forms or (word.endswith("s") and word[:-1] in forms)
+
+
+def analyse(html: str, *, sentences: int = 3, words: int = 8, glossary_forms: Iterable[str] = ()) -> Analysis:
+    """What makes a text hard: its grade, its longest sentences and its longest words.
+
+    ``glossary_forms`` names what the glossary explains; the hard words outside it are
+    the ones an editor should replace with everyday words, or add to the glossary.
+    """
+    forms = {form.strip().lower() for form in glossary_forms}
     text = prose_text(html)
     all_sentences = [s.strip() for line in text.splitlines() for s in SENTENCE_SPLIT_RE.split(line) if s.strip()]
     longest = sorted(all_sentences, key=lambda s: len(s.split()), reverse=True)[:sentences]
@@ -98,5 +131,10 @@ def analyse(html: str, *, sentences: int = 3, words: int = 8) -> Analysis:
         key = word.lower()
         if key not in seen:
             seen[key] = textstat.syllable_count(key)
-    hardest = [w for w, n in sorted(seen.items(), key=lambda item: (-item[1], item[0])) if n >= 3][:words]
-    return Analysis(grade=grade_text(text), longest_sentences=longest, hardest_words=hardest)
+    hard = [w for w, n in sorted(seen.items(), key=lambda item: (-item[1], item[0])) if n >= 3]
+    return Analysis(
+        grade=grade_text(text),
+        longest_sentences=longest,
+        hardest_words=hard[:words],
+        unexplained_words=[w for w in hard if not _has_entry(w, forms)][:words],
+    )

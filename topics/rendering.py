@@ -66,6 +66,69 @@ ALLOWED_CLASSES = {"sup": {"citation"}, "a": {"citation-link"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
+# Limits checked before Markdown runs. Python-Markdown's inline patterns take time that
+# grows with the square of the number of brackets, and its block parser recurses once per
+# level of nesting: without these, one hostile body could keep a worker busy for minutes
+# or crash it. The shipped pages use a small fraction of each.
+MAX_BODY_CHARACTERS = 40_000
+MAX_LINES = 2_000  # the block parser slows with the square of the number of short blocks
+# Characters that start inline patterns, with how many a body may have of each.
+MAX_MARKERS = {
+    "[": ("square brackets", 200),  # links, images, citations
+    "<": ("angle brackets", 200),  # inline HTML
+    "*": ("asterisks", 1_000),  # emphasis
+    "_": ("underscores", 1_000),
+    "`": ("backticks", 1_000),  # code
+}
+MAX_NESTING = 8  # lists and quotes inside one another
+
+NESTING_MARKER_RE = re.compile(r"\s*(?:[-*+]|\d{1,9}[.)]|>)(?=\s|$)")
+
+
+class TooComplex(ValueError):
+    """A body that Markdown cannot render safely and quickly; the message is for the editor."""
+
+
+def normalise_text(text: str) -> str:
+    """The text as stored: LF line endings, no trailing spaces, no blank lines at either end.
+
+    Browsers send CRLF and editors leave stray spaces; normalising before comparing and
+    storing means a save that changes nothing changes nothing.
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip("\n")
+
+
+def nesting_depth(line: str) -> int:
+    """How many list or quote markers open a line, counting indentation as nesting too."""
+    depth, position = 0, 0
+    indent = len(line) - len(line.lstrip(" \t"))
+    while match := NESTING_MARKER_RE.match(line, position):
+        depth += 1
+        position = match.end()
+    return depth + indent // 4
+
+
+def check_complexity(body: str) -> None:
+    """Refuse, with a message an editor can act on, a body too large or too nested to render."""
+    if len(body) > MAX_BODY_CHARACTERS:
+        raise TooComplex(
+            f"The text is {len(body):,} characters long; the limit is {MAX_BODY_CHARACTERS:,}. "
+            "Split it into two topics, or shorten it."
+        )
+    lines = body.count("\n") + 1
+    if lines > MAX_LINES:
+        raise TooComplex(f"The text has {lines:,} lines; the limit is {MAX_LINES:,}. Shorten it.")
+    for char, (name, limit) in MAX_MARKERS.items():
+        if body.count(char) > limit:
+            raise TooComplex(
+                f"The text has {body.count(char):,} {name} ({char}); the limit is {limit:,}. Remove the extra ones."
+            )
+    deepest = max((nesting_depth(line) for line in body.split("\n")), default=0)
+    if deepest > MAX_NESTING:
+        raise TooComplex(f"Lists or quotes are nested {deepest} levels deep; the limit is {MAX_NESTING}. Flatten them.")
+
+
 @dataclass
 class Rendered:
     html: str
@@ -91,8 +154,10 @@ def render_body(body: str, known_keys: Collection[str]) -> Rendered:
     """Render an editor's Markdown to sanitized HTML with numbered citations.
 
     Keys not in ``known_keys`` are reported in ``unknown_keys`` and rendered as
-    plain text, so a caller can refuse the save without anything crashing.
+    plain text, so a caller can refuse the save without anything crashing. A body
+    over the limits raises ``TooComplex`` before Markdown sees it.
     """
+    check_complexity(body)
     order = citation_keys(body)
     known = [key for key in order if key in known_keys]
     unknown = [key for key in order if key not in known_keys]
@@ -134,6 +199,8 @@ def render_plain(text: str) -> str:
 # Glossary links -------------------------------------------------------------------------
 
 TAG_RE = re.compile(r"(<[^>]+>)")
+# Character references in text ("&amp;", "&#x27;"): never part of a word to link.
+ENTITY_RE = re.compile(r"(&#?\w+;)")
 # Text inside these elements is never linked: links, headings, citations and code.
 NO_LINK_TAGS = {"a", "h1", "h2", "h3", "h4", "sup", "code", "pre", "dfn", "abbr"}
 
@@ -177,7 +244,8 @@ def link_glossary(html: str, terms: Iterable[tuple[str, Iterable[str]]], url_for
                 skip_depth = max(skip_depth, 0)
             out.append(token)
         elif token and not skip_depth:
-            out.append(pattern.sub(replace, token))
+            parts = ENTITY_RE.split(token)
+            out.extend(part if ENTITY_RE.fullmatch(part) else pattern.sub(replace, part) for part in parts)
         else:
             out.append(token)
     return "".join(out)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control, patch_vary_headers
@@ -109,6 +111,7 @@ def variant_detail(request: HtmxHttpRequest, topic: str, persona: str) -> HttpRe
 def _variant_context(request: HttpRequest, choice: selectors.PageChoice) -> dict:
     variant = choice.variant
     page = variant.working_revision() if choice.preview else variant.live_revision()
+    page = dataclasses.replace(page, html=GlossaryTerm.objects.link(page.html))
     references = variant.references(page)
     canonical_url = request.build_absolute_uri(variant.get_absolute_url())
     around = selectors.neighbourhood(topic=variant.topic)
@@ -159,9 +162,12 @@ def set_persona(request: HtmxHttpRequest) -> HttpResponse:
         match = resolve(next_path.split("?")[0])
     except Resolver404:
         match = None
+    # Staff switching reader on a preview keep reading the working text.
+    preview = request.user.is_staff and "preview" in QueryDict(next_path.partition("?")[2])
 
     if match and match.view_name in {"topics:variant", "topics:topic"}:
         target = reverse("topics:variant", kwargs={"topic": match.kwargs["topic"], "persona": persona.slug})
+        target += "?preview=1" if preview else ""
     elif match and match.view_name == "topics:home":
         target = _home_url(persona)
     else:
@@ -170,7 +176,9 @@ def set_persona(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx:
         if match and match.view_name in {"topics:variant", "topics:topic"}:
             try:
-                choice = selectors.choose_variant(topic_slug=match.kwargs["topic"], persona_slug=persona.slug)
+                choice = selectors.choose_variant(
+                    topic_slug=match.kwargs["topic"], persona_slug=persona.slug, preview=preview
+                )
             except Http404:
                 response = HttpResponseClientRedirect(target)
             else:

@@ -8,12 +8,44 @@
 (function () {
   "use strict";
 
+  var LAST_SENT = "insr-draft:last-sent";
+
+  function storage(action, key, value) {
+    try {
+      return window.localStorage[action](key, value);
+    } catch (error) {
+      return null; // storage blocked: the form still works, only without the safety copy
+    }
+  }
+
+  // Any admin page that confirms a save ("was changed successfully", "Published: …")
+  // means the text last sent arrived: forget its copy, wherever the save led.
+  if (document.querySelector(".messagelist .success")) {
+    var sentKey = storage("getItem", LAST_SENT);
+    if (sentKey) {
+      storage("removeItem", sentKey);
+      storage("removeItem", LAST_SENT);
+    }
+  }
+
   var body = document.getElementById("id_body");
   if (!body) {
     return;
   }
   var KEY = "insr-draft:" + window.location.pathname;
   var timer = null;
+
+  // As the server stores text (topics.rendering.normalise_text): LF line endings, no
+  // trailing spaces, no blank lines at either end. Without this, a saved text that the
+  // server tidied would look unsaved and be offered back.
+  function normalise(text) {
+    return text
+      .replace(/\r\n?/g, "\n")
+      .split("\n")
+      .map(function (line) { return line.replace(/\s+$/, ""); })
+      .join("\n")
+      .replace(/^\n+|\n+$/g, "");
+  }
 
   function read() {
     try {
@@ -79,7 +111,7 @@
 
   var draft = read();
   if (draft && typeof draft.text === "string") {
-    if (draft.text !== body.value) {
+    if (normalise(draft.text) !== normalise(body.value)) {
       offer(draft);
     } else if (!document.querySelector(".errornote")) {
       write(null); // the server has exactly what was typed
@@ -96,5 +128,6 @@
   body.form.addEventListener("submit", function () {
     window.clearTimeout(timer);
     write({ text: body.value, savedAt: Date.now(), sent: true });
+    storage("setItem", LAST_SENT, KEY);
   });
 })();

@@ -125,6 +125,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Saves read before they write (the revision check). SQLite cannot turn a reading
+    # transaction into a writing one while another writer waits, and answers "database
+    # is locked" at once; taking the write lock when the transaction starts, and waiting
+    # for it, lets concurrent saves queue instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Whole rendered pages are cached (topics.caching). Per process by default; with

@@ -33,6 +33,7 @@ from topics.models import (
     Topic,
     Variant,
     VariantNeedingReview,
+    normalise_line,
 )
 
 
@@ -108,11 +109,12 @@ class HistoryAdmin(SimpleHistoryAdmin):
 WORD_RE = re.compile(r"\s+|[\w'’-]+|[^\w\s]")
 
 
-def word_diff(before: str, after: str) -> str:
+def word_diff(before: str, after: str, *, context: int | None = None) -> str:
     """Two texts as one, words taken out struck through and words put in underlined.
 
     By word, not by line, so a changed comma in a long paragraph shows as a comma;
-    shown wrapped (CSS white-space: pre-wrap), as the text reads.
+    shown wrapped (CSS white-space: pre-wrap), as the text reads. With ``context``,
+    unchanged stretches keep only that many characters on each side of a change.
     """
     a, b = WORD_RE.findall(before), WORD_RE.findall(after)
     parts = []
@@ -122,13 +124,20 @@ def word_diff(before: str, after: str) -> str:
         if op in ("insert", "replace"):
             parts.append(format_html("<ins>{}</ins>", "".join(b[j1:j2])))
         if op == "equal":
-            parts.append(format_html("{}", "".join(a[i1:i2])))
+            same = "".join(a[i1:i2])
+            if context is not None and len(same) > 2 * context + 20:
+                head = same[:context] if i1 > 0 else ""
+                tail = same[-context:] if i2 < len(a) else ""
+                same = f"{head} […] {tail}"
+            parts.append(format_html("{}", same))
     return mark_safe("".join(parts))  # every part went through format_html
 
 
-def diff_fields(before: dict[str, str], after: dict[str, str]) -> str:
+def diff_fields(before: dict[str, str], after: dict[str, str], *, context: int | None = None) -> str:
     """A word-level diff of each field that differs, or a plain sentence when none does."""
-    changed = [(name, word_diff(before[name], after[name])) for name in before if before[name] != after[name]]
+    changed = [
+        (name, word_diff(before[name], after[name], context=context)) for name in before if before[name] != after[name]
+    ]
     if not changed:
         return "No differences."
     return format_html_join(
@@ -265,7 +274,6 @@ class VariantForm(forms.ModelForm):
                     "hx-trigger": "input changed delay:600ms, load",
                     "hx-target": "#grade-panel",
                     "hx-swap": "innerHTML",
-                    "hx-include": "[name=persona]",
                 }
             )
 
@@ -589,9 +597,13 @@ class VariantAdmin(HistoryAdmin):
         stale = getattr(form, "stale", None)
         if stale is not None:
             current = Variant.objects.get(pk=stale.variant.pk)
-            mine = {f: form.data.get(f, "") for f in ("title", "summary", "body")}
+            mine = {
+                "title": normalise_line(form.data.get("title", "")),
+                "summary": normalise_line(form.data.get("summary", "")),
+                "body": rendering.normalise_text(form.data.get("body", "")),
+            }
             theirs = {"title": current.title, "summary": current.summary, "body": current.body}
-            context["conflict"] = {"error": stale, "diff": diff_fields(theirs, mine)}
+            context["conflict"] = {"error": stale, "diff": diff_fields(theirs, mine, context=80)}
         if obj is not None:
             last = obj.review_events.first()
             if obj.status == Variant.Status.DRAFT and last and last.action == ReviewEvent.Action.CHANGES_REQUESTED:

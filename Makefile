@@ -42,10 +42,11 @@ serve: $(STAMP)
 	$(BIN)/python manage.py migrate --no-input && $(BIN)/python manage.py import_content && \
 	$(BIN)/gunicorn insr_site.wsgi --config gunicorn.conf.py'
 
-## Speed of the production configuration (gunicorn + wrk); appends to bench/RESULTS.md.
+## Speed of the production configuration (gunicorn + wrk), then of the editor's grade panel
+## and save for hostile bodies; both append to bench/RESULTS.md.
 ## BENCH_ARGS="--topics 2000" measures with 2,000 generated topics as well.
 bench: $(STAMP)
-	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/run.py $(BENCH_ARGS); status=$$?; $(BIN)/python bench/editor_inputs.py && exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

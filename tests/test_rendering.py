@@ -126,3 +126,31 @@ def test_glossary_links_skip_existing_links_citations_and_partial_words():
         '<p><a href="/x">gene</a> genes <sup class="citation">gene</sup> pre-gene '
         '<a class="glossary-link" href="/g/gene/">gene</a>.</p>'
     )
+
+
+def test_normalise_text_makes_line_endings_and_trailing_space_irrelevant():
+    from topics.rendering import normalise_text
+
+    assert normalise_text("\r\n\r\nOne  \r\nTwo\t\rThree\r\n\r\n  ") == "One\nTwo\nThree"
+    assert normalise_text(normalise_text("a \nb")) == normalise_text("a \nb")
+
+
+def test_bodies_past_the_limits_are_refused_before_markdown_runs():
+    import pytest
+
+    from topics.rendering import TooComplex, check_complexity, render_body
+
+    check_complexity("Plain words [@a], a [link](https://www.nih.gov/) and\n\n- a list\n  - nested")
+    for body, message in [
+        ("x" * 20_001, "characters long"),
+        ("-\n" * 1_001, "lines"),
+        ("[" * 201, "square brackets"),
+        ("[" + "x" * 600 + "]", "not closed"),
+        ("*" * 301, "asterisks"),
+        ("- " * 9 + "x", "nested 9 levels"),
+        ("> " * 12 + "x", "nested 12 levels"),
+    ]:
+        with pytest.raises(TooComplex, match=message):
+            check_complexity(body)
+        with pytest.raises(TooComplex):
+            render_body(body, set())

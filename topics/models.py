@@ -599,9 +599,16 @@ class Variant(InvalidatesPages):
         return self.title or self.topic.title
 
     def render(self) -> rendering.Rendered:
-        """Render the body against the current references; unknown keys are reported, not raised."""
+        """Render the body against the current references; unknown keys are reported, not raised.
+
+        Remembered for the same body and references: one save validates, stores and
+        grades the same text, and Markdown is the expensive part.
+        """
         keys = set(Reference.objects.filter(key__in=rendering.citation_keys(self.body)).values_list("key", flat=True))
-        return rendering.render_body(self.body, keys)
+        memo = (self.body, frozenset(keys))
+        if getattr(self, "_rendered", (None, None))[0] != memo:
+            self._rendered = (memo, rendering.render_body(self.body, keys))
+        return self._rendered[1]
 
     def refresh_rendering(self) -> None:
         """Store the rendered HTML, citations and reading grade, so pages never render per request.
@@ -615,7 +622,9 @@ class Variant(InvalidatesPages):
             raise ValidationError({"body": str(error)}) from None
         self.html = rendered.html
         self.citation_keys = rendered.citations
-        self.reading_grade = readability.body_grade(self.body)
+        # With every key known, the stored HTML is exactly what body_grade grades.
+        known = not rendered.unknown_keys
+        self.reading_grade = readability.reading_grade(rendered.html) if known else readability.body_grade(self.body)
 
     @property
     def over_target(self) -> bool:

@@ -70,15 +70,17 @@ URL_SCHEMES = {"http", "https", "mailto"}
 # grows with the square of the number of brackets, and its block parser recurses once per
 # level of nesting: without these, one hostile body could keep a worker busy for minutes
 # or crash it. The shipped pages use a small fraction of each.
-MAX_BODY_CHARACTERS = 40_000
-MAX_LINES = 2_000  # the block parser slows with the square of the number of short blocks
+MAX_BODY_CHARACTERS = 20_000
+MAX_LINES = 1_000  # the block parser slows with the square of the number of short blocks
+MAX_BRACKET_SPAN = 500  # an opening "[" is closed within this many characters
 # Characters that start inline patterns, with how many a body may have of each.
 MAX_MARKERS = {
     "[": ("square brackets", 200),  # links, images, citations
     "<": ("angle brackets", 200),  # inline HTML
-    "*": ("asterisks", 1_000),  # emphasis
-    "_": ("underscores", 1_000),
-    "`": ("backticks", 1_000),  # code
+    "*": ("asterisks", 300),  # emphasis
+    "_": ("underscores", 300),
+    "`": ("backticks", 500),  # code
+    "\\": ("backslashes", 500),  # escapes
 }
 MAX_NESTING = 8  # lists and quotes inside one another
 
@@ -123,6 +125,20 @@ def check_complexity(body: str) -> None:
         if body.count(char) > limit:
             raise TooComplex(
                 f"The text has {body.count(char):,} {name} ({char}); the limit is {limit:,}. Remove the extra ones."
+            )
+    # An unclosed "[" makes Markdown look for its "]" through the rest of the text, once
+    # for every bracket: a bracket must close nearby, as citations and links do.
+    next_close = body.find("]")
+    for position, char in enumerate(body):
+        if char != "[":
+            continue
+        if next_close < position:
+            next_close = body.find("]", position)
+        if next_close == -1 or next_close - position > MAX_BRACKET_SPAN:
+            line = body.count("\n", 0, position) + 1
+            raise TooComplex(
+                f"The “[” on line {line} is not closed by a “]” within {MAX_BRACKET_SPAN} characters. "
+                "Close it, or remove it."
             )
     deepest = max((nesting_depth(line) for line in body.split("\n")), default=0)
     if deepest > MAX_NESTING:

@@ -444,10 +444,14 @@ class VariantAdmin(HistoryAdmin):
             return "Not published yet: all of this text is new."
         if variant.working_matches_live:
             return "Nothing: the working text is the live text."
-        return diff_fields(
+        # The changes with some text around them; "Compare revisions" shows the whole text.
+        diff = diff_fields(
             {"title": variant.live_title, "summary": variant.live_summary, "body": variant.live_body},
             {"title": variant.title, "summary": variant.summary, "body": variant.body},
+            context=300,
         )
+        whole = reverse("admin:topics_variant_compare", args=[variant.pk])
+        return format_html('{}<p><a href="{}">The whole text with the changes marked</a></p>', diff, whole)
 
     @admin.display(description="Review record")
     def review_record(self, variant: Variant) -> str:

@@ -62,20 +62,17 @@ class FeedbackPageAdmin(admin.ModelAdmin):
         total = Count("responses")
         no = Count("responses", filter=Q(responses__helpful=False))
         # Not super(): it sorts by get_ordering() before these annotations exist.
-        return (
-            FeedbackPage.objects.select_related("topic", "persona")
-            .annotate(
-                yes=Count("responses", filter=Q(responses__helpful=True)),
-                no=no,
-                answers=total,
-                comments=Count("responses", filter=~Q(responses__comment="")),
-                last=Max("responses__created"),
-                # Share of "No" answers, 0 to 1; worst pages first by default.
-                no_share=ExpressionWrapper(
-                    Cast(no, FloatField()) / Greatest(total, Value(1), output_field=IntegerField()),
-                    output_field=FloatField(),
-                ),
-            )
+        return FeedbackPage.objects.select_related("topic", "persona").annotate(
+            yes=Count("responses", filter=Q(responses__helpful=True)),
+            no=no,
+            answers=total,
+            comments=Count("responses", filter=~Q(responses__comment="")),
+            last=Max("responses__created"),
+            # Share of "No" answers, 0 to 1; worst pages first by default.
+            no_share=ExpressionWrapper(
+                Cast(no, FloatField()) / Greatest(total, Value(1), output_field=IntegerField()),
+                output_field=FloatField(),
+            ),
         )
 
     def get_ordering(self, request: HttpRequest):
@@ -148,7 +145,9 @@ class PageFeedbackAdmin(admin.ModelAdmin):
             [a.created.isoformat(), a.page.topic.slug, a.page.persona.slug, "yes" if a.helpful else "no", a.comment]
             for a in queryset.select_related("page__topic", "page__persona")
         )
-        return csv_response("page-feedback-answers.csv", ["answered_at", "topic", "persona", "helpful", "comment"], rows)
+        return csv_response(
+            "page-feedback-answers.csv", ["answered_at", "topic", "persona", "helpful", "comment"], rows
+        )
 
 
 @admin.register(StoryPrompt)
@@ -186,7 +185,15 @@ class StoryAdmin(admin.ModelAdmin):
         "moderated_by",
         "moderated_at",
     ]
-    readonly_fields = ["topic", "persona", "prompt", "created", "contact_details_masked", "moderated_by", "moderated_at"]
+    readonly_fields = [
+        "topic",
+        "persona",
+        "prompt",
+        "created",
+        "contact_details_masked",
+        "moderated_by",
+        "moderated_at",
+    ]
 
     def get_queryset(self, request: HttpRequest):
         pending_first = Case(When(status=Story.Status.PENDING, then=Value(0)), default=Value(1))
@@ -222,7 +229,9 @@ class StoryAdmin(admin.ModelAdmin):
             for story in stories:
                 story.moderate(status, by=request.user)
         label = Story.Status(status).label.split(" (")[0].lower()
-        self.message_user(request, f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'}: {label}.", messages.SUCCESS)
+        self.message_user(
+            request, f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'}: {label}.", messages.SUCCESS
+        )
 
     @admin.action(description="Approve the selected stories (show them on the page)", permissions=["change"])
     def approve(self, request: HttpRequest, queryset) -> None:

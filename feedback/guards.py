@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest

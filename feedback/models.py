@@ -184,17 +184,6 @@ class Story(models.Model):
     def __str__(self) -> str:
         return f"{self.display_name}: {self.text[:60]}"
 
-    @property
-    def display_name(self) -> str:
-        return self.name or "A reader"
-
-    def moderate(self, status: str, *, by) -> None:
-        """Approve or reject (or send back to pending), recording who decided and when."""
-        self.status = status
-        self.moderated_by = by if by is not None and by.pk else None
-        self.moderated_at = timezone.now()
-        self.save()
-
     def save(self, *args, **kwargs) -> None:
         if self.status == self.Status.APPROVED and self.approved_at is None:
             self.approved_at = timezone.now()
@@ -216,6 +205,17 @@ class Story(models.Model):
                 SiteVersion.bump()
         return result
 
+    def moderate(self, status: str, *, by) -> None:
+        """Approve or reject (or send back to pending), recording who decided and when."""
+        self.status = status
+        self.moderated_by = by if by is not None and by.pk else None
+        self.moderated_at = timezone.now()
+        self.save()
+
+    @property
+    def display_name(self) -> str:
+        return self.name or "A reader"
+
 
 class RateLimitHit(models.Model):
     """One form sent by one visitor, known only by a keyed hash of their address; kept an hour."""
@@ -226,6 +226,9 @@ class RateLimitHit(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["bucket", "visitor", "created"])]
+
+    def __str__(self) -> str:
+        return f"{self.bucket} at {self.created:%Y-%m-%d %H:%M}"
 
 
 def purge_expired(now=None) -> dict[str, int]:

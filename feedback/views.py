@@ -71,7 +71,7 @@ def _page_url(topic_slug: str, persona_slug: str) -> str:
 @require_POST
 @vary_on_headers("HX-Request")
 def vote(request: HtmxHttpRequest) -> HttpResponse:
-    """"Was this page helpful?" Yes or No; then the same page thanks the visitor and offers a comment box."""
+    """ "Was this page helpful?" Yes or No; then the same page thanks the visitor and offers a comment box."""
     if not guards.is_same_origin(request):
         return _refused(request)
     form = FeedbackForm(request.POST)
@@ -156,7 +156,7 @@ def _story_page(topic: str, persona: str) -> tuple[Topic, object]:
 @vary_on_headers("HX-Request")
 @cached_page
 def share(request: HtmxHttpRequest, topic: str, persona: str) -> HttpResponse:
-    """"Share your experience": its own page, linked from the topic page; stories wait for a moderator."""
+    """ "Share your experience": its own page, linked from the topic page; stories wait for a moderator."""
     topic_obj, persona_obj = _story_page(topic, persona)
     prompts = StoryPrompt.objects.for_topic(topic_obj)
     context = {"topic": topic_obj, "persona": persona_obj, "page_url": _page_url(topic_obj.slug, persona_obj.slug)}

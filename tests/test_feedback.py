@@ -188,9 +188,12 @@ def test_posts_from_our_own_pages_are_taken(client, story_topic):
 
 
 def test_honeypot_keeps_nothing_but_looks_the_same(client, story_topic):
-    assert client.post(
-        "/feedback/", {"topic": "insr-gene", "persona": "patient", "helpful": "no", "website": "http://spam"}
-    ).status_code == 302
+    assert (
+        client.post(
+            "/feedback/", {"topic": "insr-gene", "persona": "patient", "helpful": "no", "website": "http://spam"}
+        ).status_code
+        == 302
+    )
     assert share(client, website="http://spam").status_code == 302
     assert not PageFeedback.objects.exists() and not Story.objects.exists()
 
@@ -281,8 +284,12 @@ def test_story_with_htmx_thanks_in_place(client, story_topic):
 
 def test_approving_shows_the_story_at_once_newest_approved_first(client, story_topic, django_user_model):
     moderator = django_user_model.objects.create_user("mod", password="a-long-test-password")
-    older = Story.objects.create(topic=story_topic, persona=Persona.objects.get(slug="patient"), prompt="Q", text="First")
-    newer = Story.objects.create(topic=story_topic, persona=Persona.objects.get(slug="caregiver"), prompt="Q", text="Second")
+    older = Story.objects.create(
+        topic=story_topic, persona=Persona.objects.get(slug="patient"), prompt="Q", text="First"
+    )
+    newer = Story.objects.create(
+        topic=story_topic, persona=Persona.objects.get(slug="caregiver"), prompt="Q", text="Second"
+    )
     assert "First" not in client.get(PAGE).content.decode()  # cached without it
     version = SiteVersion.current()
     newer.moderate(Story.Status.APPROVED, by=moderator)
@@ -301,7 +308,7 @@ def test_approving_shows_the_story_at_once_newest_approved_first(client, story_t
 
 
 def test_visitor_markup_is_shown_as_text(client, story_topic):
-    share(client, text='<script>alert(1)</script><img src=x onerror=alert(1)> **bold**', name="<b>Al</b>")
+    share(client, text="<script>alert(1)</script><img src=x onerror=alert(1)> **bold**", name="<b>Al</b>")
     Story.objects.get().moderate(Story.Status.APPROVED, by=None)
     html = client.get(PAGE).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

@@ -7,89 +7,226 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('topics', '0009_glossary_a_to_z'),
+        ("topics", "0009_glossary_a_to_z"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FeedbackPage',
+            name="FeedbackPage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('persona', models.ForeignKey(help_text='The reader the page was written for.', on_delete=django.db.models.deletion.CASCADE, related_name='+', to='topics.persona')),
-                ('topic', models.ForeignKey(help_text='The topic of the page.', on_delete=django.db.models.deletion.CASCADE, related_name='+', to='topics.topic')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "persona",
+                    models.ForeignKey(
+                        help_text="The reader the page was written for.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="topics.persona",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        help_text="The topic of the page.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="topics.topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'page feedback summary',
-                'verbose_name_plural': 'page feedback summaries',
+                "verbose_name": "page feedback summary",
+                "verbose_name_plural": "page feedback summaries",
             },
         ),
         migrations.CreateModel(
-            name='PageFeedback',
+            name="PageFeedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('helpful', models.BooleanField(help_text="The visitor's answer: Yes (ticked) or No.")),
-                ('comment', models.TextField(blank=True, help_text='What the visitor said was missing or hard (optional).', max_length=500)),
-                ('created', models.DateTimeField(db_index=True, default=django.utils.timezone.now, help_text='When it was sent. Deleted after 365 days.')),
-                ('page', models.ForeignKey(help_text='The page the answer is about.', on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='feedback.feedbackpage')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("helpful", models.BooleanField(help_text="The visitor's answer: Yes (ticked) or No.")),
+                (
+                    "comment",
+                    models.TextField(
+                        blank=True, help_text="What the visitor said was missing or hard (optional).", max_length=500
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        help_text="When it was sent. Deleted after 365 days.",
+                    ),
+                ),
+                (
+                    "page",
+                    models.ForeignKey(
+                        help_text="The page the answer is about.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="responses",
+                        to="feedback.feedbackpage",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'page feedback response',
-                'ordering': ['-created'],
+                "verbose_name": "page feedback response",
+                "ordering": ["-created"],
             },
         ),
         migrations.CreateModel(
-            name='RateLimitHit',
+            name="RateLimitHit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('bucket', models.CharField(help_text='Which form: feedback, comment or story.', max_length=20)),
-                ('visitor', models.CharField(help_text="HMAC of the visitor's address with the secret key.", max_length=64)),
-                ('created', models.DateTimeField(db_index=True, default=django.utils.timezone.now, help_text='Deleted after an hour.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("bucket", models.CharField(help_text="Which form: feedback, comment or story.", max_length=20)),
+                (
+                    "visitor",
+                    models.CharField(help_text="HMAC of the visitor's address with the secret key.", max_length=64),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(
+                        db_index=True, default=django.utils.timezone.now, help_text="Deleted after an hour."
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['bucket', 'visitor', 'created'], name='feedback_ra_bucket_c6fd69_idx')],
+                "indexes": [
+                    models.Index(fields=["bucket", "visitor", "created"], name="feedback_ra_bucket_c6fd69_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Story',
+            name="Story",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prompt', models.CharField(help_text='The question the visitor chose to answer.', max_length=200)),
-                ('name', models.CharField(blank=True, help_text='First name or initials, as the visitor gave them. Empty: shown as “A reader”.', max_length=40)),
-                ('text', models.TextField(help_text='What the visitor wrote. E-mail addresses and phone numbers were masked before it was stored. You may shorten it or mask more before approving; it is always shown as plain text.', max_length=2000)),
-                ('contact_details_masked', models.BooleanField(default=False, help_text="Ticked when the visitor's text held an e-mail address or phone number (now masked).")),
-                ('status', models.CharField(choices=[('pending', 'Waiting for a moderator'), ('approved', 'Approved (shown on the page)'), ('rejected', 'Rejected (never shown)')], db_index=True, default='pending', help_text='Only approved stories appear on the site.', max_length=10)),
-                ('moderation_note', models.CharField(blank=True, help_text='For moderators only: why it was approved, changed or rejected.', max_length=300)),
-                ('created', models.DateTimeField(db_index=True, default=django.utils.timezone.now, help_text='When the visitor sent it; its month is shown with the story.')),
-                ('moderated_at', models.DateTimeField(blank=True, help_text='When a moderator last decided.', null=True)),
-                ('approved_at', models.DateTimeField(blank=True, help_text='When it was approved: the page lists the newest approvals first.', null=True)),
-                ('moderated_by', models.ForeignKey(blank=True, help_text='Who last approved or rejected it.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('persona', models.ForeignKey(help_text='The page version it was sent from.', on_delete=django.db.models.deletion.CASCADE, related_name='+', to='topics.persona')),
-                ('topic', models.ForeignKey(help_text='The topic whose pages show the story.', on_delete=django.db.models.deletion.CASCADE, related_name='+', to='topics.topic')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("prompt", models.CharField(help_text="The question the visitor chose to answer.", max_length=200)),
+                (
+                    "name",
+                    models.CharField(
+                        blank=True,
+                        help_text="First name or initials, as the visitor gave them. Empty: shown as “A reader”.",
+                        max_length=40,
+                    ),
+                ),
+                (
+                    "text",
+                    models.TextField(
+                        help_text="What the visitor wrote. E-mail addresses and phone numbers were masked before it was stored. You may shorten it or mask more before approving; it is always shown as plain text.",
+                        max_length=2000,
+                    ),
+                ),
+                (
+                    "contact_details_masked",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Ticked when the visitor's text held an e-mail address or phone number (now masked).",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for a moderator"),
+                            ("approved", "Approved (shown on the page)"),
+                            ("rejected", "Rejected (never shown)"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        help_text="Only approved stories appear on the site.",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "moderation_note",
+                    models.CharField(
+                        blank=True,
+                        help_text="For moderators only: why it was approved, changed or rejected.",
+                        max_length=300,
+                    ),
+                ),
+                (
+                    "created",
+                    models.DateTimeField(
+                        db_index=True,
+                        default=django.utils.timezone.now,
+                        help_text="When the visitor sent it; its month is shown with the story.",
+                    ),
+                ),
+                (
+                    "moderated_at",
+                    models.DateTimeField(blank=True, help_text="When a moderator last decided.", null=True),
+                ),
+                (
+                    "approved_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="When it was approved: the page lists the newest approvals first.",
+                        null=True,
+                    ),
+                ),
+                (
+                    "moderated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who last approved or rejected it.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "persona",
+                    models.ForeignKey(
+                        help_text="The page version it was sent from.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="topics.persona",
+                    ),
+                ),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        help_text="The topic whose pages show the story.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="topics.topic",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'stories',
-                'ordering': ['-created'],
+                "verbose_name_plural": "stories",
+                "ordering": ["-created"],
             },
         ),
         migrations.CreateModel(
-            name='StoryPrompt',
+            name="StoryPrompt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.CharField(help_text='The question, e.g. “Describe your experience”.', max_length=200)),
-                ('order', models.PositiveSmallIntegerField(default=0, help_text="Position among the topic's prompts.")),
-                ('topic', models.ForeignKey(blank=True, help_text='Leave empty for a prompt used on every topic that has none of its own.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='topics.topic')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", models.CharField(help_text="The question, e.g. “Describe your experience”.", max_length=200)),
+                ("order", models.PositiveSmallIntegerField(default=0, help_text="Position among the topic's prompts.")),
+                (
+                    "topic",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Leave empty for a prompt used on every topic that has none of its own.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="topics.topic",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['topic__title', 'order', 'pk'],
+                "ordering": ["topic__title", "order", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='feedbackpage',
-            constraint=models.UniqueConstraint(fields=('topic', 'persona'), name='one_feedback_page_per_variant'),
+            model_name="feedbackpage",
+            constraint=models.UniqueConstraint(fields=("topic", "persona"), name="one_feedback_page_per_variant"),
         ),
     ]

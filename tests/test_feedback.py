@@ -473,3 +473,14 @@ def test_expired_visitor_data_is_deleted(story_topic):
     assert not PageFeedback.objects.exists() and not FeedbackPage.objects.exists()
     assert list(Story.objects.all()) == [kept]
     assert not RateLimitHit.objects.exists()
+
+
+def test_purge_command_reports_what_it_deleted(story_topic):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    RateLimitHit.objects.create(bucket="story", visitor="x", created=timezone.now() - timedelta(hours=2))
+    out = StringIO()
+    call_command("purge_visitor_data", stdout=out)
+    assert "rate limit entries: 1 deleted" in out.getvalue()

@@ -29,10 +29,8 @@ def vote(client, helpful="no", persona="patient", **extra):
     return client.post("/feedback/", {"topic": "insr-gene", "persona": persona, "helpful": helpful}, **extra)
 
 
-def share(client, text="Walking after dinner helped me.", **fields):
+def share(client, text="Walking after dinner helped me.", headers=None, **fields):
     data = {"prompt": "Describe your experience", "text": text, "name": "Sam"} | fields
-    headers = fields.pop("headers", None)
-    data.pop("headers", None)
     return client.post(SHARE, data, headers=headers or {})
 
 
@@ -94,7 +92,7 @@ def test_answer_with_htmx_replaces_the_form_in_place(client, insr_topic):
 
 def test_comment_is_added_to_the_visitors_own_answer_once(client, insr_topic):
     vote(client, "no", headers=HTMX)
-    token = guards_token()
+    token = latest_comment_token()
     response = client.post("/feedback/comment/", {"token": token, "comment": "Too many long words."})
     assert response.status_code == 302
     assert "?feedback=thanks" in response["Location"]
@@ -103,7 +101,7 @@ def test_comment_is_added_to_the_visitors_own_answer_once(client, insr_topic):
     assert PageFeedback.objects.get().comment == "Too many long words."
 
 
-def guards_token() -> str:
+def latest_comment_token() -> str:
     from feedback.views import comment_token
 
     return comment_token(PageFeedback.objects.latest("created"))
@@ -111,7 +109,7 @@ def guards_token() -> str:
 
 def test_comment_with_htmx_thanks_in_place(client, insr_topic):
     vote(client, "no", headers=HTMX)
-    response = client.post("/feedback/comment/", {"token": guards_token(), "comment": "Hard."}, headers=HTMX)
+    response = client.post("/feedback/comment/", {"token": latest_comment_token(), "comment": "Hard."}, headers=HTMX)
     assert response.status_code == 200
     assert "Thank you. We read every comment" in response.content.decode()
 
@@ -119,20 +117,20 @@ def test_comment_with_htmx_thanks_in_place(client, insr_topic):
 def test_too_long_comment_is_refused_and_kept(client, insr_topic):
     vote(client, "no")
     text = "word " * 150
-    response = client.post("/feedback/comment/", {"token": guards_token(), "comment": text})
+    response = client.post("/feedback/comment/", {"token": latest_comment_token(), "comment": text})
     assert response.status_code == 400
     html = response.content.decode()
     assert "500 characters or fewer" in html
     assert text.strip() in html
     assert "Skip to main content" in html
-    htmx = client.post("/feedback/comment/", {"token": guards_token(), "comment": text}, headers=HTMX)
+    htmx = client.post("/feedback/comment/", {"token": latest_comment_token(), "comment": text}, headers=HTMX)
     assert htmx.status_code == 200 and text.strip() in htmx.content.decode()
     assert PageFeedback.objects.get().comment == ""
 
 
 def test_forged_or_missing_comment_token_is_refused(client, insr_topic):
     vote(client, "no")
-    for token in ["", "1", guards_token() + "x", "<script>"]:
+    for token in ["", "1", latest_comment_token() + "x", "<script>"]:
         response = client.post("/feedback/comment/", {"token": token, "comment": "Hi"})
         assert response.status_code == 400
     assert PageFeedback.objects.get().comment == ""
@@ -234,7 +232,7 @@ def test_nothing_a_visitor_types_is_logged(client, story_topic, caplog):
     secret = "my-secret-words-xyz"
     with caplog.at_level(logging.DEBUG):
         vote(client)
-        client.post("/feedback/comment/", {"token": guards_token(), "comment": secret})
+        client.post("/feedback/comment/", {"token": latest_comment_token(), "comment": secret})
         share(client, text=secret)
         share(client, text=secret * 200)  # refused: too long
         client.post("/feedback/", {"topic": secret, "persona": secret, "helpful": secret})

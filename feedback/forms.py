@@ -45,7 +45,10 @@ class StoryForm(Honeypot):
     prompt = forms.ChoiceField(
         label="Which question are you answering?",
         widget=forms.RadioSelect,
-        error_messages={"required": "Please choose the question you are answering."},
+        error_messages={
+            "required": "Please choose the question you are answering.",
+            "invalid_choice": "Please choose one of the questions listed.",
+        },
     )
     text = CleanCharField(
         label="Your experience",

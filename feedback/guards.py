@@ -74,10 +74,18 @@ PHONE = re.compile(r"(?<![\w])\+?\(?\d(?:[\s().-]{0,2}\d){6,}(?![\w])")
 MASK = "[hidden]"
 
 
+# "2019-2021" or "1998 - 2004" are years, not a phone number.
+YEAR_RANGE = re.compile(r"(?:19|20)\d\d\s*[-–]\s*(?:19|20)\d\d")
+
+
+def _mask_phone(match: re.Match) -> str:
+    return match.group() if YEAR_RANGE.fullmatch(match.group()) else MASK
+
+
 def mask_contact_details(text: str) -> tuple[str, bool]:
     """The text with e-mail addresses and phone numbers replaced, and whether any were found."""
     masked = EMAIL.sub(MASK, text)
-    masked = PHONE.sub(MASK, masked)
+    masked = PHONE.sub(_mask_phone, masked)
     return masked, masked != text
 
 

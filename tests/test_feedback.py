@@ -324,8 +324,23 @@ def test_contact_details_are_masked_and_held(client, story_topic):
 
 
 @pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Mail jo@example.org", "Mail [hidden]"),
+        ("Mail jo (at) example . org", "Mail [hidden]"),
+        ("Call +44 20 7946 0958 or (555) 123-4567.", "Call [hidden] or [hidden]."),
+        ("From 2019-2021 and 1998 – 2004 I ate less sugar.", None),
+        ("My A1c went from 6.1 to 5.7; I lost 10 lb in 12 weeks.", None),
+    ],
+)
+def test_contact_details_are_found_and_years_are_not(text, masked):
+    assert guards.mask_contact_details(text) == (masked or text, masked is not None)
+
+
+@pytest.mark.parametrize(
     ("fields", "message"),
     [
+        ({"prompt": "A question we never asked"}, "Please choose one of the questions listed."),
         ({"text": ""}, "Please write your experience."),
         ({"text": "x" * 2001}, "2,000 characters or fewer"),
         ({"prompt": ""}, "Please choose the question"),

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Case, Count, ExpressionWrapper, F, FloatField, IntegerField, Max, Q, Value, When
 from django.db.models.functions import Cast, Greatest
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 
 from feedback.models import FeedbackPage, PageFeedback, Story, StoryPrompt
@@ -30,6 +31,17 @@ def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     return response
 
 
+class SafeChangeListAdmin(admin.ModelAdmin):
+    """A hand-edited filter such as ?created__year=99999999999999999999 gets a 400 page, not a crash."""
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        try:
+            return super().changelist_view(request, extra_context)
+        except (OverflowError, ValueError):
+            message = "That filter is not one this list understands. Please go back and choose it again."
+            return render(request, "400.html", {"message": message}, status=400)
+
+
 class ResponseInline(admin.TabularInline):
     model = PageFeedback
     fields = ["created", "helpful", "comment"]
@@ -46,7 +58,7 @@ class ResponseInline(admin.TabularInline):
 
 
 @admin.register(FeedbackPage)
-class FeedbackPageAdmin(admin.ModelAdmin):
+class FeedbackPageAdmin(SafeChangeListAdmin):
     """One row per page: the pages readers found least helpful come first."""
 
     list_display = ["page", "persona", "yes_count", "no_count", "share_no", "comment_count", "last_answer"]
@@ -121,7 +133,7 @@ class FeedbackPageAdmin(admin.ModelAdmin):
 
 
 @admin.register(PageFeedback)
-class PageFeedbackAdmin(admin.ModelAdmin):
+class PageFeedbackAdmin(SafeChangeListAdmin):
     """Every answer, to read the comments across pages."""
 
     list_display = ["created", "page", "helpful", "comment"]
@@ -151,7 +163,7 @@ class PageFeedbackAdmin(admin.ModelAdmin):
 
 
 @admin.register(StoryPrompt)
-class StoryPromptAdmin(admin.ModelAdmin):
+class StoryPromptAdmin(SafeChangeListAdmin):
     list_display = ["text", "topic_or_all", "order"]
     list_filter = [("topic", admin.RelatedOnlyFieldListFilter)]
     list_editable = ["order"]
@@ -164,7 +176,7 @@ class StoryPromptAdmin(admin.ModelAdmin):
 
 
 @admin.register(Story)
-class StoryAdmin(admin.ModelAdmin):
+class StoryAdmin(SafeChangeListAdmin):
     """The moderation queue: stories waiting for a decision come first, oldest first."""
 
     list_display = ["excerpt", "topic", "persona", "status", "contact_details_masked", "created"]

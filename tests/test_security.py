@@ -151,6 +151,20 @@ def test_mistyped_admin_addresses_get_a_4xx_page_never_a_crash(admin_client_for_
         assert "Skip to main content" in response.content.decode()  # the site's own 404 page
 
 
+@pytest.mark.parametrize("model_name", ["feedbackpage", "pagefeedback", "story", "storyprompt"])
+def test_mistyped_feedback_admin_addresses_get_a_4xx_page_never_a_crash(admin_client_for_security, model_name):
+    client = admin_client_for_security
+    client.raise_request_exception = False
+    base = f"/admin/feedback/{model_name}/"
+    for bad in ADMIN_BAD_IDS:
+        urls = [f"{base}{bad}/change/", f"{base}{bad}/delete/", f"{base}?o={bad}", f"{base}?p={bad}"]
+        urls += [f"{base}?q={bad}", f"{base}?status__exact={bad}", f"{base}?created__year={bad}"]
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code < 500, (url, response.status_code)
+            assert b"Traceback" not in response.content
+
+
 # Outages --------------------------------------------------------------------------------
 
 

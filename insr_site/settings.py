@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "topics",
+    "feedback",
+    "tools",
 ]
 
 MIDDLEWARE = [

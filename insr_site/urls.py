@@ -18,6 +18,8 @@ urlpatterns = [
     path("sitemap.xml", sitemap, {"sitemaps": {"topics": VariantSitemap}}, name="sitemap"),
     path("robots.txt", topic_views.robots_txt, name="robots"),
     path("healthz", topic_views.healthz, name="healthz"),
+    path("", include("feedback.urls")),
+    path("", include("tools.urls")),
     path("", include("topics.urls")),
 ]
 

@@ -23,7 +23,10 @@ def public_pages() -> list[str]:
     topics = list(Topic.objects.values_list("slug", flat=True))
     assert len(personas) == 4 and len(topics) >= 15
     variants = [f"/topics/{topic}/{persona}/" for topic in topics for persona in personas]
-    return ["/", "/topics/", *variants, "/glossary/", "/glossary/insulin/", "/search/?q=insulin", "/no-such-page/"]
+    return [
+        "/", "/topics/", *variants, "/glossary/", "/glossary/insulin/", "/search/?q=insulin", "/no-such-page/",
+        "/risk-test/", "/about/privacy/", "/topics/insulin-resistance/patient/share/",
+    ]  # fmt: skip
 
 
 def axe_violations(axe: Axe, page, path: str) -> list[str]:

@@ -1,0 +1,254 @@
+"""Editors see which pages fail their readers; moderators approve or reject readers' experiences."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import Case, Count, ExpressionWrapper, F, FloatField, IntegerField, Max, Q, Value, When
+from django.db.models.functions import Cast, Greatest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from feedback.models import FeedbackPage, PageFeedback, Story, StoryPrompt
+
+
+def csv_safe(value) -> str:
+    """A cell a spreadsheet will not run: visitors' text may start with "=", "+", "-" or "@"."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([csv_safe(cell) for cell in row])
+    return response
+
+
+class SafeChangeListAdmin(admin.ModelAdmin):
+    """A hand-edited filter such as ?created__year=99999999999999999999 gets a 400 page, not a crash."""
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        try:
+            return super().changelist_view(request, extra_context)
+        except (OverflowError, ValueError):
+            message = "That filter is not one this list understands. Please go back and choose it again."
+            return render(request, "400.html", {"message": message}, status=400)
+
+
+class ResponseInline(admin.TabularInline):
+    model = PageFeedback
+    fields = ["created", "helpful", "comment"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = True
+    verbose_name_plural = "answers and comments (newest first)"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(FeedbackPage)
+class FeedbackPageAdmin(SafeChangeListAdmin):
+    """One row per page: the pages readers found least helpful come first."""
+
+    list_display = ["page", "persona", "yes_count", "no_count", "share_no", "comment_count", "last_answer"]
+    list_filter = ["persona", "topic__kind"]
+    search_fields = ["topic__title", "topic__slug"]
+    list_select_related = ["topic", "persona"]
+    fields = ["topic", "persona"]
+    readonly_fields = fields
+    inlines = [ResponseInline]
+    actions = ["export_csv"]
+
+    def get_queryset(self, request: HttpRequest):
+        total = Count("responses")
+        no = Count("responses", filter=Q(responses__helpful=False))
+        # Not super(): it sorts by get_ordering() before these annotations exist.
+        return FeedbackPage.objects.select_related("topic", "persona").annotate(
+            yes=Count("responses", filter=Q(responses__helpful=True)),
+            no=no,
+            answers=total,
+            comments=Count("responses", filter=~Q(responses__comment="")),
+            last=Max("responses__created"),
+            # Share of "No" answers, 0 to 1; worst pages first by default.
+            no_share=ExpressionWrapper(
+                Cast(no, FloatField()) / Greatest(total, Value(1), output_field=IntegerField()),
+                output_field=FloatField(),
+            ),
+        )
+
+    def get_ordering(self, request: HttpRequest):
+        return ["-no_share", "-no", "topic__title"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.display(description="page", ordering="topic__title")
+    def page(self, obj: FeedbackPage) -> str:
+        return obj.topic.title
+
+    @admin.display(description="Yes", ordering="yes")
+    def yes_count(self, obj: FeedbackPage) -> int:
+        return obj.yes
+
+    @admin.display(description="No", ordering="no")
+    def no_count(self, obj: FeedbackPage) -> int:
+        return obj.no
+
+    @admin.display(description="share of “No”", ordering="no_share")
+    def share_no(self, obj: FeedbackPage) -> str:
+        return f"{obj.no_share:.0%}"
+
+    @admin.display(description="comments", ordering="comments")
+    def comment_count(self, obj: FeedbackPage) -> int:
+        return obj.comments
+
+    @admin.display(description="last answer", ordering="last")
+    def last_answer(self, obj: FeedbackPage):
+        return obj.last
+
+    @admin.action(description="Download the selected pages' counts and comments as CSV")
+    def export_csv(self, request: HttpRequest, queryset) -> HttpResponse:
+        header = ["topic", "persona", "yes", "no", "share_no", "answered_at", "helpful", "comment"]
+        rows = []
+        for page in queryset:
+            summary = [page.topic.slug, page.persona.slug, page.yes, page.no, f"{page.no_share:.3f}"]
+            answers = page.responses.exclude(comment="")
+            rows.append([*summary, "", "", ""])
+            rows += [[*summary, a.created.isoformat(), "yes" if a.helpful else "no", a.comment] for a in answers]
+        return csv_response("page-feedback.csv", header, rows)
+
+
+@admin.register(PageFeedback)
+class PageFeedbackAdmin(SafeChangeListAdmin):
+    """Every answer, to read the comments across pages."""
+
+    list_display = ["created", "page", "helpful", "comment"]
+    list_filter = ["helpful", "page__persona", ("comment", admin.EmptyFieldListFilter)]
+    search_fields = ["comment", "page__topic__title"]
+    list_select_related = ["page__topic", "page__persona"]
+    date_hierarchy = "created"
+    fields = ["page", "helpful", "comment", "created"]
+    readonly_fields = fields
+    actions = ["export_csv"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Download the selected answers as CSV")
+    def export_csv(self, request: HttpRequest, queryset) -> HttpResponse:
+        rows = (
+            [a.created.isoformat(), a.page.topic.slug, a.page.persona.slug, "yes" if a.helpful else "no", a.comment]
+            for a in queryset.select_related("page__topic", "page__persona")
+        )
+        return csv_response(
+            "page-feedback-answers.csv", ["answered_at", "topic", "persona", "helpful", "comment"], rows
+        )
+
+
+@admin.register(StoryPrompt)
+class StoryPromptAdmin(SafeChangeListAdmin):
+    list_display = ["text", "topic_or_all", "order"]
+    list_filter = [("topic", admin.RelatedOnlyFieldListFilter)]
+    list_editable = ["order"]
+    search_fields = ["text", "topic__title"]
+    autocomplete_fields = []
+
+    @admin.display(description="topic", ordering="topic__title")
+    def topic_or_all(self, obj: StoryPrompt) -> str:
+        return obj.topic.title if obj.topic else "Every topic without its own prompts"
+
+
+@admin.register(Story)
+class StoryAdmin(SafeChangeListAdmin):
+    """The moderation queue: stories waiting for a decision come first, oldest first."""
+
+    list_display = ["excerpt", "topic", "persona", "status", "contact_details_masked", "created"]
+    list_filter = ["status", "contact_details_masked", "persona", ("topic", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["text", "name", "topic__title"]
+    list_select_related = ["topic", "persona"]
+    actions = ["approve", "reject"]
+    fields = [
+        "topic",
+        "persona",
+        "prompt",
+        "created",
+        "contact_details_masked",
+        "name",
+        "text",
+        "status",
+        "moderation_note",
+        "moderated_by",
+        "moderated_at",
+    ]
+    readonly_fields = [
+        "topic",
+        "persona",
+        "prompt",
+        "created",
+        "contact_details_masked",
+        "moderated_by",
+        "moderated_at",
+    ]
+
+    def get_queryset(self, request: HttpRequest):
+        pending_first = Case(When(status=Story.Status.PENDING, then=Value(0)), default=Value(1))
+        # Not super(): it sorts by get_ordering() before the annotation exists.
+        return Story.objects.select_related("topic", "persona").annotate(queue=pending_first)
+
+    def get_ordering(self, request: HttpRequest):
+        return ["queue", F("moderated_at").desc(nulls_first=True), "created"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # stories come from readers only
+
+    @admin.display(description="story")
+    def excerpt(self, obj: Story) -> str:
+        return f"{obj.display_name}: {obj.text[:80]}{'…' if len(obj.text) > 80 else ''}"
+
+    def save_model(self, request: HttpRequest, obj: Story, form, change: bool) -> None:
+        if "status" in form.changed_data:
+            obj.moderated_by = request.user
+            obj.moderated_at = timezone.now()
+        # Story.save bumps the content version when an approved story changes.
+        super().save_model(request, obj, form, change)
+
+    def delete_queryset(self, request: HttpRequest, queryset) -> None:
+        # One by one, so deleting an approved story takes it off the cached pages at once.
+        with transaction.atomic():
+            for story in queryset:
+                story.delete()
+
+    def _moderate(self, request: HttpRequest, queryset, status: str) -> None:
+        with transaction.atomic():
+            stories = list(Story.objects.select_for_update().filter(pk__in=queryset.values("pk")))
+            for story in stories:
+                story.moderate(status, by=request.user)
+        label = Story.Status(status).label.split(" (")[0].lower()
+        self.message_user(
+            request, f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'}: {label}.", messages.SUCCESS
+        )
+
+    @admin.action(description="Approve the selected stories (show them on the page)", permissions=["change"])
+    def approve(self, request: HttpRequest, queryset) -> None:
+        self._moderate(request, queryset, Story.Status.APPROVED)
+
+    @admin.action(description="Reject the selected stories (never shown)", permissions=["change"])
+    def reject(self, request: HttpRequest, queryset) -> None:
+        self._moderate(request, queryset, Story.Status.REJECTED)

@@ -28,6 +28,7 @@ REQUIRED_TOPICS = {
     "acanthosis-nigricans",
     "insulin-signalling",
     "low-blood-sugar",
+    "children-and-teens",
 }
 LIMITS = {"patient": Decimal("6.0"), "caregiver": Decimal("6.0"), "student": Decimal("10.0")}
 

@@ -29,6 +29,7 @@ REQUIRED_TOPICS = {
     "insulin-signalling",
     "low-blood-sugar",
     "children-and-teens",
+    "genetic-testing-and-counselling",
 }
 LIMITS = {"patient": Decimal("6.0"), "caregiver": Decimal("6.0"), "student": Decimal("10.0")}
 

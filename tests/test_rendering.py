@@ -126,3 +126,123 @@ def test_glossary_links_skip_existing_links_citations_and_partial_words():
         '<p><a href="/x">gene</a> genes <sup class="citation">gene</sup> pre-gene '
         '<a class="glossary-link" href="/g/gene/">gene</a>.</p>'
     )
+
+
+# Editor blocks: key points, care cards, questions (topics/blocks.py) ----------------------------
+
+BLOCKS_BODY = """::: key-points
+- First thing [@a].
+- Second thing.
+:::
+
+Opening words.
+
+## When to get help
+
+::: care emergency
+Call 911 if someone has any of these signs:
+- chest pain [@b]
+- trouble breathing
+:::
+
+::: care urgent
+- Get help today if it is worse.
+:::
+
+::: care routine See your doctor if
+- you notice dark, velvety patches of skin
+:::
+
+## Questions to ask your doctor
+
+::: questions
+- Do my test results show prediabetes?
+- How often should I be tested?
+:::
+"""
+
+
+def test_key_points_block_opens_the_body_with_data_key_points():
+    html = render_body(BLOCKS_BODY, KEYS).html
+    assert html.startswith(
+        '<section aria-labelledby="key-points-heading" class="key-points" data-key-points="">\n'
+        '<h2 id="key-points-heading">Key points</h2>\n<ul>\n<li>First thing <sup class="citation">'
+    )
+    key_points = re.search(r"<section[^>]*data-key-points.*?</section>", html, re.S).group(0)
+    assert re.findall(r"<li>", key_points) == ["<li>", "<li>"]
+    assert "Opening words" not in key_points
+
+
+def test_care_cards_name_their_level_in_words():
+    html = render_body(BLOCKS_BODY, KEYS).html
+    card_re = r'<aside aria-labelledby="(care-\d)" class="care-card" data-care="(\w+)">\n<h3 id="(care-\d)">(.*?)</h3>'
+    cards = re.findall(card_re, html)
+    assert cards == [
+        ("care-1", "emergency", "care-1", '<span class="care-level">Emergency:</span> call 911 now'),
+        ("care-2", "urgent", "care-2", '<span class="care-level">Urgent:</span> get help today'),
+        ("care-3", "routine", "care-3", '<span class="care-level">Non-urgent:</span> See your doctor if'),
+    ]
+
+
+def test_care_card_list_right_after_a_sentence_is_a_list_with_citations():
+    html = render_body(BLOCKS_BODY, KEYS).html
+    emergency = re.search(r'<aside[^>]*data-care="emergency">.*?</aside>', html, re.S).group(0)
+    assert "<p>Call 911 if someone has any of these signs:</p>\n<ul>" in emergency
+    assert '<li>chest pain <sup class="citation">[<a class="citation-link" id="cite-b-1" href="#ref-b"' in emergency
+    # Citations inside blocks are numbered with the rest of the page.
+    assert rendered_keys(BLOCKS_BODY) == ["a", "b"]
+
+
+def rendered_keys(body: str) -> list[str]:
+    return render_body(body, KEYS).citations
+
+
+def test_questions_block_is_a_checklist():
+    html = render_body(BLOCKS_BODY, KEYS).html
+    assert (
+        '<h2>Questions to ask your doctor</h2>\n<ul class="questions" data-questions="">\n'
+        "<li>Do my test results show prediabetes?</li>\n<li>How often should I be tested?</li>\n</ul>"
+    ) in html
+
+
+def test_block_contents_count_toward_the_reading_grade_but_card_headings_do_not():
+    text = prose_text(render_body(BLOCKS_BODY, KEYS).html)
+    assert "First thing." in text.splitlines()
+    assert "Get help today if it is worse." in text.splitlines()
+    assert "call 911 now" not in text and "Key points" not in text
+
+
+def test_block_followed_directly_by_text_closes_where_it_says():
+    html = render_body("::: care urgent\nInside.\n:::\nOutside.", KEYS).html
+    assert html.endswith("<p>Inside.</p>\n</aside>\n<p>Outside.</p>")
+
+
+def test_unknown_or_unclosed_blocks_stay_text_and_are_reported():
+    from topics.blocks import block_problems
+
+    body = "::: care panic\nx\n:::\n\n::: warning\ny\n:::\n\n::: key-points\n- never closed"
+    html = render_body(body, KEYS).html
+    assert "<aside" not in html and "<section" not in html
+    assert "::: care panic" in html and "never closed" in html
+    problems = block_problems(body)
+    assert len(problems) == 5
+    assert problems[0].startswith("line 1: unknown block '::: care panic'")
+    assert problems[1] == "line 3: ':::' closes no block"
+    assert problems[-1] == "line 9: '::: key-points' is never closed with a line ':::'"
+    assert block_problems(BLOCKS_BODY) == []
+
+
+def test_block_markup_typed_by_an_editor_is_limited_to_the_allowlist():
+    html = render_body(
+        '<aside class="care-card loud" data-care="panic" style="color:red" onclick="x()">a</aside>'
+        '<section class="key-points evil" data-key-points data-other="1">b</section>'
+        '<ul class="questions" data-questions hidden><li>c</li></ul><span class="care-level big" id="z">d</span>',
+        KEYS,
+    ).html
+    assert "panic" not in html and "loud" not in html and "style" not in html and "onclick" not in html
+    assert "evil" not in html and "data-other" not in html and "hidden" not in html
+    assert "big" not in html and 'id="z"' not in html
+    assert '<aside class="care-card">a</aside>' in html
+    # The three real levels survive the sanitizer.
+    for level in ("routine", "urgent", "emergency"):
+        assert f'data-care="{level}"' in render_body(f"::: care {level}\n- x\n:::", KEYS).html

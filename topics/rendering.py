@@ -1,7 +1,8 @@
 """Editor Markdown -> safe HTML.
 
 Plain functions, text in and text out, so they can be tested without a database.
-Citation markers ``[@key]`` (or ``[@a; @b]``) become numbered superscript links to
+Key points, care cards and questions to ask are written as ``:::`` blocks
+(``topics.blocks``). Citation markers ``[@key]`` (or ``[@a; @b]``) become numbered superscript links to
 the page's reference list, numbered in order of first use. The HTML is sanitized
 with nh3 *after* Markdown has run, so nothing an editor types can reach a
 visitor's browser as script.
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 import markdown
 import nh3
 
+from topics import blocks
+
 # A reference key: lower-case letters, digits and hyphens (see Reference.key).
 KEY_PATTERN = r"[a-z0-9][a-z0-9-]*"
 # Markers are recognised more loosely than valid keys, so that a mistyped key
@@ -23,7 +26,7 @@ KEY_PATTERN = r"[a-z0-9][a-z0-9-]*"
 _MARKER_KEY = r"[A-Za-z0-9][\w.:-]*"
 CITATION_RE = re.compile(r"\[(@" + _MARKER_KEY + r"(?:\s*;\s*@" + _MARKER_KEY + r")*)\]")
 
-ALLOWED_TAGS = {
+ALLOWED_TAGS = blocks.ALLOWED_TAGS | {
     "a",
     "abbr",
     "blockquote",
@@ -60,9 +63,10 @@ ALLOWED_ATTRIBUTES = {
     "th": {"scope"},
     "h2": {"id"},
     "h3": {"id"},
+    **blocks.ALLOWED_ATTRIBUTES,
 }
 # Classes the site's own markup uses; anything else an editor writes is dropped.
-ALLOWED_CLASSES = {"sup": {"citation"}, "a": {"citation-link"}}
+ALLOWED_CLASSES = {"sup": {"citation"}, "a": {"citation-link"}, **blocks.ALLOWED_CLASSES}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
@@ -110,7 +114,9 @@ def render_body(body: str, known_keys: Collection[str]) -> Rendered:
         return '<sup class="citation">[' + ", ".join(links) + "]</sup>"
 
     with_links = CITATION_RE.sub(replace, body)
-    html = markdown.markdown(with_links, extensions=["tables", "sane_lists"], output_format="html")
+    html = markdown.markdown(
+        with_links, extensions=["tables", "sane_lists", blocks.BlocksExtension()], output_format="html"
+    )
     return Rendered(html=sanitize(html), citations=known, unknown_keys=unknown)
 
 
@@ -120,6 +126,7 @@ def sanitize(html: str) -> str:
         tags=ALLOWED_TAGS,
         clean_content_tags={"script", "style", "iframe", "object", "embed", "template", "svg", "math"},
         attributes=ALLOWED_ATTRIBUTES,
+        tag_attribute_values=blocks.ALLOWED_ATTRIBUTE_VALUES,
         allowed_classes=ALLOWED_CLASSES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from topics.blocks import block_problems
 from topics.models import Persona, Topic, Variant
 from topics.readability import prose_text
 
@@ -30,6 +31,8 @@ class Command(BaseCommand):
                     flags += "!grade"
                 if not variant.citation_keys:
                     flags += "!cite"
+                if block_problems(variant.body):
+                    flags += "!blocks"
                 if variant.status != Variant.Status.PUBLISHED:
                     flags += f"!{variant.status}"
                 if persona.slug == "patient":
@@ -43,7 +46,8 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write("g = Flesch-Kincaid grade, w = words of prose, c = references cited.")
         self.stdout.write(
-            "!grade over the reader's target, !cite no citation, !plain professional page not 2 grades above patient."
+            "!grade over the reader's target, !cite no citation, !plain professional page not 2 grades above patient, "
+            "!blocks a ::: block mistyped or never closed."
         )
         style = self.style.SUCCESS if problems == 0 else self.style.WARNING
         self.stdout.write(style(f"{problems} page(s) need attention."))

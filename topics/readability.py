@@ -12,6 +12,7 @@ fails offline and on a PaaS.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
@@ -100,3 +101,71 @@ def analyse(html: str, *, sentences: int = 3, words: int = 8) -> Analysis:
             seen[key] = textstat.syllable_count(key)
     hardest = [w for w, n in sorted(seen.items(), key=lambda item: (-item[1], item[0])) if n >= 3][:words]
     return Analysis(grade=grade_text(text), longest_sentences=longest, hardest_words=hardest)
+
+
+# Vocabulary ------------------------------------------------------------------------------
+# Sentence length is not the whole story: Flesch-Kincaid rewards "IRS and PI3K" in a
+# short sentence. A hard word is one of three or more syllables that is not on the
+# Dale-Chall list of words most fourth-graders know (textstat's easy words) nor in
+# EVERYDAY_WORDS below. It is fine on a page when the glossary defines it (the page
+# links it) or when its own sentence explains it ("..., called X", "X means ...",
+# "X (...)", "X, or ...").
+
+# Common words of three or more syllables that the Dale-Chall list lacks, with their
+# usual forms; names of peoples and places are left out by the capital-letter rule.
+EVERYDAY_WORDS = frozenset(
+    """
+    activity actually average beautiful company condition conditions continue dangerous develop
+    diary difficult dizzy dizziness easier emergency energy especially every everyday example exercise
+    expected family favourite favorite finally generally happening heavier however ideally including
+    information instructions medicine medical million normally ordinary overweight period periods
+    pharmacy possible probably really regular related serious several similar sometimes specialist
+    tiredness uneven unusual unusually usual usually vegetable vegetables whatever velvety infection affect
+    affected opposite react respond encourage comfortable confusion confused messenger pharmacist threatening
+    prescription prescribe
+    """.split()
+)
+EXPLAINED_AFTER = re.compile(
+    r"^\s*(?:\(|,\s*or\b|,\s*an?\b|,\s*the\b|,\s*when\b|\s+means\b|\s+is\s+(?:a|an|the|when)\b|\s+are\b|:)"
+)
+EXPLAINED_BEFORE = re.compile(r"\b(?:called|named|known as|means|meaning)\s*$", re.IGNORECASE)
+
+
+def _is_everyday(word: str) -> bool:
+    lower = word.lower()
+    stems = {lower}
+    for suffix, replacement in (("ies", "y"), ("es", ""), ("s", ""), ("ing", ""), ("ing", "e"), ("ed", ""),
+                                ("ed", "e"), ("ly", ""), ("er", ""), ("ier", "y")):  # fmt: skip
+        if lower.endswith(suffix) and len(lower) > len(suffix) + 2:
+            stems.add(lower[: -len(suffix)] + replacement)
+    return any(stem in EVERYDAY_WORDS or textstat.is_easy_word(stem) for stem in stems)
+
+
+def _is_hard(word: str) -> bool:
+    parts = [part for part in word.split("-") if part]
+    return any(textstat.syllable_count(part) >= 3 and not _is_everyday(part) for part in parts)
+
+
+def hard_words(html: str, glossary_names: Iterable[str]) -> list[str]:
+    """Hard words in the prose that the glossary does not define and their sentence does not explain."""
+    names = sorted({n.strip().lower() for n in glossary_names if n.strip()}, key=len, reverse=True)
+    glossary_re = (
+        re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(n) for n in names) + r")(?![\w-])", re.IGNORECASE)
+        if names
+        else None
+    )
+    found: list[str] = []
+    for line in prose_text(html).splitlines():
+        for sentence in SENTENCE_SPLIT_RE.split(line):
+            # Defined words are blanked out, so the rest of a glossary phrase is not checked on its own.
+            text = glossary_re.sub(lambda m: " " * len(m.group(0)), sentence) if glossary_re else sentence
+            for index, match in enumerate(WORD_RE.finditer(text)):
+                word = match.group(0).strip("'-")
+                if not word or (word[0].isupper() and index > 0) or word.isupper():
+                    continue  # names and abbreviations
+                if not _is_hard(word) or word.lower() in found:
+                    continue
+                if EXPLAINED_AFTER.match(text[match.end() :]) or EXPLAINED_BEFORE.search(text[: match.start()]):
+                    continue
+                found.append(word.lower())
+    return found

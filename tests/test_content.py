@@ -7,9 +7,10 @@ import pytest
 from django.core.management import call_command
 
 from tests.test_weight import MAX_FIRST_VISIT, first_visit_bytes
+from topics.blocks import block_problems
 from topics.importing import import_content
 from topics.models import GlossaryTerm, Persona, Reference, Topic, Variant
-from topics.readability import grade_text
+from topics.readability import grade_text, hard_words, prose_text
 
 REQUIRED_TOPICS = {
     "insulin",
@@ -136,3 +137,116 @@ def test_every_shipped_page_has_its_own_title_description_and_canonical(shipped,
         assert description not in descriptions, (url, descriptions.get(description))
         titles[title], descriptions[description] = url, url
     assert len(titles) == 4 * Topic.objects.count()
+
+
+# Structure a reader can act on (issue: key points, care cards, questions, honest notes) ----------
+
+PLAIN_READERS = {"patient", "caregiver"}
+# Conditions that can become an emergency: heart attack and stroke (prediabetes and type 2
+# diabetes), low blood sugar (the INSR syndromes), drug warnings (metformin and pioglitazone).
+EMERGENCY_TOPICS = {
+    "prediabetes-and-type-2-diabetes",
+    "metformin-and-pioglitazone",
+    "insr-gene",
+    "severe-insulin-resistance-syndromes",
+    "donohue-syndrome",
+    "rabson-mendenhall-syndrome",
+    "type-a-insulin-resistance",
+    "low-blood-sugar",
+}
+# Editors' notes to themselves that once reached public pages.
+NOTES_TO_OURSELVES = re.compile(
+    r"\bstored (?:source|text|cop|label|extract)|\bsources? (?:used |reviewed )?here\b|\bthese summaries\b"
+    r"|\bavailable summaries\b|\bsource is followed\b|\bsources reviewed\b|\bnot addressed by the sources\b"
+    r"|\bthe sources do not\b|pending human review|\bTODO\b|\bFIXME\b|\bXXX\b",
+    re.IGNORECASE,
+)
+
+
+def key_points(html: str) -> str:
+    match = re.match(
+        r'\s*<section aria-labelledby="key-points-heading" class="key-points" data-key-points="">.*?</section>',
+        html,
+        re.S,
+    )
+    return match.group(0) if match else ""
+
+
+def test_every_page_opens_with_two_to_five_key_points(shipped):
+    for variant in shipped:
+        box = key_points(variant.html)
+        assert box, f"{variant}: no key points before the first section"
+        assert 2 <= box.count("<li>") <= 5, str(variant)
+        assert box.count("<h2") == 1, str(variant)  # only its own heading: it comes before any section
+
+
+def test_patient_and_caregiver_pages_have_a_care_card_and_questions_to_tick(shipped):
+    for variant in shipped:
+        if variant.persona.slug not in PLAIN_READERS:
+            continue
+        assert re.search(
+            r'<aside aria-labelledby="care-\d+" class="care-card" data-care="(routine|urgent|emergency)">', variant.html
+        ), str(variant)
+        assert '<h2>Questions to ask your doctor</h2>\n<ul class="questions" data-questions="">' in variant.html, str(
+            variant
+        )
+        assert variant.html.count("<li>", variant.html.index("data-questions")) >= 3, str(variant)
+
+
+def test_pages_about_conditions_that_can_become_emergencies_say_when_to_call_911(shipped):
+    for variant in shipped:
+        if variant.persona.slug in PLAIN_READERS and variant.topic.slug in EMERGENCY_TOPICS:
+            card = re.search(r'<aside[^>]*data-care="emergency">.*?</aside>', variant.html, re.S)
+            assert card and "911" in card.group(0), str(variant)
+    by_page = {(v.topic.slug, v.persona.slug): v.html for v in shipped}
+    # Signs to act on, not only a promise: heart attack and stroke, and low blood sugar.
+    prediabetes = by_page[("prediabetes-and-type-2-diabetes", "patient")]
+    assert "Signs of a heart attack" in prediabetes and "Signs of a stroke" in prediabetes
+    for slug in ("donohue-syndrome", "type-a-insulin-resistance", "rabson-mendenhall-syndrome"):
+        for persona in PLAIN_READERS:
+            assert "Low blood sugar: act now" in by_page[(slug, persona)], (slug, persona)
+
+
+def test_no_public_page_contains_notes_to_ourselves(shipped):
+    for variant in shipped:
+        for text in (variant.title, variant.summary, variant.body, prose_text(variant.html)):
+            match = NOTES_TO_OURSELVES.search(text)
+            assert match is None, f"{variant}: {match.group(0) if match else ''!r}"
+    for term in GlossaryTerm.objects.all():
+        assert NOTES_TO_OURSELVES.search(term.definition) is None, term.slug
+
+
+def test_donohue_prognosis_is_stated_as_the_sources_state_it(shipped):
+    for variant in shipped:
+        assert "do not live past age 2" not in variant.body, str(variant)
+        assert "do not live past the age of 2" not in variant.body, str(variant)
+
+
+def test_no_blocks_are_mistyped(shipped):
+    assert [str(v) for v in shipped if block_problems(v.body)] == []
+
+
+def test_glossary_definitions_are_not_circular(shipped):
+    for term in GlossaryTerm.objects.all():
+        first_sentence = re.split(r"(?<=[.!?])\s", term.definition.strip(), maxsplit=1)[0]
+        assert not re.search(rf"(?<![\w-]){re.escape(term.term)}(?![\w-])", first_sentence, re.I), term.slug
+
+
+def test_glossary_has_the_terms_readers_meet(shipped):
+    terms = {t.lower() for t in GlossaryTerm.objects.values_list("term", flat=True)}
+    for term in ["A1C", "autosomal recessive", "autosomal dominant", "carrier", "gestational diabetes",
+                 "metabolic syndrome", "glucagon", "androgen"]:  # fmt: skip
+        assert term.lower() in terms, term
+
+
+def test_plain_pages_leave_no_hard_word_unexplained(shipped):
+    names = [name for _, forms in GlossaryTerm.objects.link_forms() for name in forms]
+    left = {str(v): hard_words(v.html, names) for v in shipped if v.persona.slug in PLAIN_READERS}
+    assert {page: words for page, words in left.items() if words} == {}
+
+
+def test_unreviewed_page_says_so_under_its_title(shipped, client):
+    html = client.get("/topics/insulin-resistance/patient/").content.decode()
+    header = re.search(r'<header class="article-header">.*?</header>', html, re.S).group(0)
+    assert '<p class="notice review-notice" role="note"><strong>Not yet medically reviewed.</strong>' in header
+    assert header.index("review-notice") > header.index('id="page-title"')

@@ -128,7 +128,7 @@ EVERYDAY_WORDS = frozenset(
 EXPLAINED_AFTER = re.compile(
     r"^\s*(?:\(|,\s*or\b|,\s*an?\b|,\s*the\b|,\s*when\b|\s+means\b|\s+is\s+(?:a|an|the|when)\b|\s+are\b|:)"
 )
-EXPLAINED_BEFORE = re.compile(r"\b(?:called|named|known as|means|meaning)\s*$", re.IGNORECASE)
+EXPLAINED_BEFORE = re.compile(r"\b(?:called|named|known as|means|meaning)\s+(?:(?:an?|the)\s+)?$", re.IGNORECASE)
 
 
 def _is_everyday(word: str) -> bool:

@@ -54,8 +54,21 @@ def test_print_shows_the_article_its_references_and_disclaimer_only(open_tab):
     page = open_tab().page
     page.goto("/topics/insulin-resistance/patient/")
     page.emulate_media(media="print")
-    for selector in ["#page-title", ".prose", ".references", ".disclaimer", ".page-review"]:
+    for selector in [
+        "#page-title",
+        ".review-notice",
+        ".prose",
+        "[data-key-points]",
+        ".care-card[data-care='emergency']",
+        "ul.questions[data-questions]",
+        ".references",
+        ".disclaimer",
+        ".page-review",
+    ]:
         expect(page.locator(selector).first).to_be_visible()
+    # Each question prints with room to write an answer under it.
+    question = page.locator("ul.questions li").first.bounding_box()
+    assert question and question["height"] > 60, question
     for selector in [
         ".skip-link",
         ".site-header",

@@ -1,8 +1,27 @@
 from django.core.management.base import BaseCommand
 
 from topics.blocks import block_problems
-from topics.models import Persona, Topic, Variant
-from topics.readability import prose_text
+from topics.models import GlossaryTerm, Persona, Topic, Variant
+from topics.readability import hard_words, prose_text
+
+# Readers for whom every hard word must be defined in the glossary or explained where it is used.
+PLAIN_READERS = {"patient", "caregiver"}
+
+
+def missing_parts(html: str, persona_slug: str) -> list[str]:
+    """The parts every page needs (key points first) and plain readers need (care card, questions)."""
+    missing = (
+        []
+        if html.lstrip().startswith("<section") and "data-key-points" in html.split("</section>", 1)[0]
+        else ["key points"]
+    )
+    if persona_slug in PLAIN_READERS:
+        missing += [
+            name
+            for name, marker in (("care card", 'class="care-card"'), ("questions", "data-questions"))
+            if marker not in html
+        ]
+    return missing
 
 
 class Command(BaseCommand):
@@ -16,6 +35,8 @@ class Command(BaseCommand):
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         problems = 0
+        glossary_names = [name for _, names in GlossaryTerm.objects.link_forms() for name in names]
+        unexplained: list[tuple[str, str, list[str]]] = []
         for topic in Topic.objects.order_by("kind", "order", "title"):
             cells = []
             patient_grade = None
@@ -31,6 +52,13 @@ class Command(BaseCommand):
                     flags += "!grade"
                 if not variant.citation_keys:
                     flags += "!cite"
+                if persona.slug in PLAIN_READERS:
+                    words_left = hard_words(variant.html, glossary_names)
+                    if words_left:
+                        flags += "!words"
+                        unexplained.append((topic.slug, persona.slug, words_left))
+                if missing_parts(variant.html, persona.slug):
+                    flags += "!parts"
                 if block_problems(variant.body):
                     flags += "!blocks"
                 if variant.status != Variant.Status.PUBLISHED:
@@ -47,7 +75,15 @@ class Command(BaseCommand):
         self.stdout.write("g = Flesch-Kincaid grade, w = words of prose, c = references cited.")
         self.stdout.write(
             "!grade over the reader's target, !cite no citation, !plain professional page not 2 grades above patient, "
-            "!blocks a ::: block mistyped or never closed."
+            "!blocks a ::: block mistyped or never closed, !parts no key points first (or, for patients "
+            "and caregivers, no care card or questions), !words hard words left unexplained (listed below)."
         )
+        if unexplained:
+            self.stdout.write("")
+            self.stdout.write(
+                "Hard words with no glossary entry, not explained in their sentence (patient and caregiver pages):"
+            )
+            for slug, persona_slug, words_left in unexplained:
+                self.stdout.write(f"  {slug} ({persona_slug}): {', '.join(words_left)}")
         style = self.style.SUCCESS if problems == 0 else self.style.WARNING
         self.stdout.write(style(f"{problems} page(s) need attention."))

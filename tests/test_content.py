@@ -31,6 +31,9 @@ REQUIRED_TOPICS = {
     "getting-tested",
     "pregnancy-and-gestational-diabetes",
     "metabolic-syndrome",
+    "low-blood-sugar",
+    "children-and-teens",
+    "genetic-testing-and-counselling",
 }
 LIMITS = {"patient": Decimal("6.0"), "caregiver": Decimal("6.0"), "student": Decimal("10.0")}
 
@@ -158,6 +161,7 @@ EMERGENCY_TOPICS = {
     "type-a-insulin-resistance",
     "pregnancy-and-gestational-diabetes",
     "metabolic-syndrome",
+    "low-blood-sugar",
 }
 # Editors' notes to themselves that once reached public pages.
 NOTES_TO_OURSELVES = re.compile(

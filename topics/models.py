@@ -19,6 +19,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from topics import readability, rendering
+from topics.invalidation import InvalidatingQuerySet
 
 reference_key_validator = RegexValidator(
     rf"^{rendering.KEY_PATTERN}$",
@@ -99,22 +100,19 @@ class SiteVersion(models.Model):
 
 
 class InvalidatesPages(models.Model):
-    """Saving or deleting a row of this model changes what public pages show."""
+    """Rows of this model are public content: any change to them bumps the content version.
+
+    topics.invalidation does it, for every path (save, delete, bulk queryset changes,
+    many-to-many changes); managers must be built on its InvalidatingQuerySet.
+    """
+
+    objects = InvalidatingQuerySet.as_manager()
 
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        SiteVersion.bump()
 
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        SiteVersion.bump()
-        return result
-
-
-class PersonaQuerySet(models.QuerySet):
+class PersonaQuerySet(InvalidatingQuerySet):
     def default(self) -> Persona | None:
         return self.filter(is_default=True).first() or self.first()
 
@@ -153,7 +151,7 @@ class Persona(InvalidatesPages):
         return self.name
 
 
-class TopicQuerySet(models.QuerySet):
+class TopicQuerySet(InvalidatingQuerySet):
     def published(self) -> TopicQuerySet:
         """Topics with at least one published variant: the ones public pages list.
 
@@ -222,7 +220,7 @@ class Topic(InvalidatesPages):
         return split_lines(self.other_names)
 
 
-class VariantQuerySet(models.QuerySet):
+class VariantQuerySet(InvalidatingQuerySet):
     def published(self) -> VariantQuerySet:
         """What the public may see: the one definition of “published”.
 
@@ -546,7 +544,7 @@ class Reference(InvalidatesPages):
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
 
 
-class DisclaimerQuerySet(models.QuerySet):
+class DisclaimerQuerySet(InvalidatingQuerySet):
     def for_persona(self, persona: Persona) -> DisclaimerQuerySet:
         """Disclaimers meant for this persona, plus those meant for everyone (no personas chosen)."""
         return self.filter(Q(personas=persona) | Q(personas__isnull=True)).distinct()
@@ -576,7 +574,7 @@ class Disclaimer(InvalidatesPages):
         return rendering.render_plain(self.text)
 
 
-class GlossaryTermQuerySet(models.QuerySet):
+class GlossaryTermQuerySet(InvalidatingQuerySet):
     def link_forms(self) -> list[tuple[str, list[str]]]:
         """Each term's slug with every name that should link to it (one query)."""
         return [

@@ -58,6 +58,12 @@ _TRANSPORT_HEADERS = {"content-length", "content-encoding", "cache-control"}
 # stopped Redis costs one timeout per few seconds, not one per request.
 RETRY_SECONDS = 5.0
 WARN_EVERY_SECONDS = 60.0
+# Uncached renders of public pages (searches above all) that run at once in one process.
+# gunicorn runs many threads per worker (gunicorn.conf.py) so slow clients cannot stall
+# it; without this bound, fifty uncached searches would share the interpreter with a
+# cached page and make it wait for its turn. Waiting renders sleep, they hold no CPU.
+RENDER_SLOTS = 3
+_render_slots = threading.BoundedSemaphore(RENDER_SLOTS)
 
 
 class CachedView:
@@ -404,7 +410,13 @@ def _serve(request: HttpRequest, view: CachedView, version: int, get_response) -
     page = _find(list(keys.values()))
     if page is not None:
         return _respond(request, page)
-    response = get_response(request)
+    # A slot is waited for, never required: a stuck render must not stop every other.
+    has_slot = _render_slots.acquire(timeout=10)
+    try:
+        response = get_response(request)
+    finally:
+        if has_slot:
+            _render_slots.release()
     mode = _storable(request, response)
     if mode is None or mode not in keys:
         return _uncacheable(response)

@@ -482,14 +482,21 @@ def test_build_id_can_be_named_by_the_platform(settings):
 # Compression ---------------------------------------------------------------------------------
 
 
-def test_pages_are_sent_gzipped_to_browsers_that_accept_it(client, insr_topic):
+def test_pages_are_sent_compressed_to_browsers_that_accept_it(client, insr_topic):
     import gzip
+
+    import brotli
 
     plain = client.get(PAGE)
     assert "Content-Encoding" not in plain
     for _ in range(2):  # uncached, then cached
         caching.clear() if _ == 0 else None
         packed = client.get(PAGE, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert packed["Content-Encoding"] == "br"
+        assert brotli.decompress(packed.content) == plain.content
+        assert int(packed["Content-Length"]) == len(packed.content) < len(plain.content) / 2
+        assert "Accept-Encoding" in packed["Vary"]
+        packed = client.get(PAGE, headers={"Accept-Encoding": "gzip, deflate"})
         assert packed["Content-Encoding"] == "gzip"
         assert gzip.decompress(packed.content) == plain.content
         assert int(packed["Content-Length"]) == len(packed.content) < len(plain.content) / 2

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -424,6 +425,39 @@ def test_redis_stopped_pages_stay_correct(client, insr_topic, stopped_redis):
     variant.body = "Changed while the cache was down [@medlineplus-insr]."
     variant.publish(by=None, override_reason="short test text")
     assert "Changed while the cache was down" in body_of(client)
+
+
+def test_redis_that_does_not_answer_is_left_alone_for_a_while(client, insr_topic, settings):
+    """A Redis that accepts connections but never replies (overloaded, half-dead)."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    try:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{listener.getsockname()[1]}/0",
+                "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+            }
+        }
+        caching.shared_cache.reset()
+        assert "Biallelic variants" in body_of(client, "/topics/insr-gene/professional/")
+        assert not caching.shared_cache.available  # timed out once, then skipped
+        with mock.patch.object(caching.cache, "get_many", side_effect=AssertionError("tried again")):
+            assert client.get(PAGE).status_code == 200
+    finally:
+        listener.close()
+        caching.shared_cache.reset()
+
+
+def test_search_pages_are_kept_for_less_time_than_topic_pages():
+    from django.urls import resolve
+
+    search = getattr(resolve("/search/").func, caching.VIEW_ATTRIBUTE)
+    topic = getattr(resolve(PAGE).func, caching.VIEW_ATTRIBUTE)
+    assert search.seconds <= 600 < topic.seconds
 
 
 def test_cache_that_comes_back_is_used_again_without_a_restart(client, insr_topic, stopped_redis, settings):

@@ -76,18 +76,20 @@ _render_slots = threading.BoundedSemaphore(RENDER_SLOTS)
 class CachedView:
     """What a cacheable view's pages depend on, besides the path."""
 
-    def __init__(self, query: tuple[str, ...], vary_on_persona: bool) -> None:
+    def __init__(self, query: tuple[str, ...], vary_on_persona: bool, seconds: int) -> None:
         self.query = tuple(sorted(query))
         self.vary_on_persona = vary_on_persona
+        self.seconds = seconds
 
 
-def cached_page(view=None, *, query: tuple[str, ...] = (), vary_on_persona: bool = False):
+def cached_page(view=None, *, query: tuple[str, ...] = (), vary_on_persona: bool = False, seconds: int = CACHE_SECONDS):
     """Mark a view's pages as cacheable by the page cache middleware.
 
     ``query`` names every query parameter the view reads; others are left out of the
     cache key, so junk parameters cannot add entries. ``vary_on_persona`` is for the
     few pages whose links follow the visitor's remembered persona (home, search);
     every other page is the same for everyone, because the persona is in its URL.
+    ``seconds`` is how long a page is kept: shorter for pages with free-text keys.
     """
 
     def decorator(view_func):
@@ -100,7 +102,7 @@ def cached_page(view=None, *, query: tuple[str, ...] = (), vary_on_persona: bool
             return response
 
         # functools.wraps copies this onto the decorators outside (require_safe, ...).
-        setattr(wrapper, VIEW_ATTRIBUTE, CachedView(query, vary_on_persona))
+        setattr(wrapper, VIEW_ATTRIBUTE, CachedView(query, vary_on_persona, seconds))
         return wrapper
 
     return decorator(view) if view is not None else decorator
@@ -447,7 +449,7 @@ def _serve(request: HttpRequest, view: CachedView, version: int, get_response) -
         return _uncacheable(response)
     patch_vary_headers(response, [*HTMX_HEADERS, "Accept-Encoding"])
     page = _page(response, mode)
-    shared_cache.set(keys[mode], page, CACHE_SECONDS)
+    shared_cache.set(keys[mode], page, view.seconds)
     recent_pages.put(keys[mode], page)
     return _respond(request, page)
 

@@ -215,7 +215,9 @@ def glossary_term(request: HtmxHttpRequest, term: str) -> HttpResponse:
 
 @require_safe
 @vary_on_headers(*HTMX_HEADERS)
-@cached_page(query=("q", "persona"), vary_on_persona=True)
+# Anyone can type a new search: those pages are kept ten minutes, not a day, so a flood of
+# distinct searches cannot keep growing the cache.
+@cached_page(query=("q", "persona"), vary_on_persona=True, seconds=600)
 def search(request: HtmxHttpRequest) -> HttpResponse:
     # Control characters (NUL included, which PostgreSQL refuses) can't be part of a real search.
     query = " ".join("".join(ch for ch in request.GET.get("q", "") if ch.isprintable() or ch.isspace()).split())

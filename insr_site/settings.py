@@ -175,6 +175,10 @@ else:
     # Bounded per process: about 2,000 pages of a few KB each (pages are stored gzipped).
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 2000}}}
 
+# On PostgreSQL each process learns the content version by LISTEN/NOTIFY as changes commit,
+# so cached pages cost no query (topics.caching.VersionListener). 0: read it per request.
+CONTENT_VERSION_LISTEN = env_bool("DJANGO_CONTENT_VERSION_LISTEN", True)
+
 # Names this build in cache keys, so a deploy never serves HTML of the previous one.
 # Empty: a hash of the templates, code and static manifest, taken at start-up.
 BUILD_ID = os.environ.get("DJANGO_BUILD_ID", "").strip()

@@ -11,6 +11,9 @@ from insr_site.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECURE_SSL_REDIRECT = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# Tests change content inside transactions that never commit, so no notice would arrive:
+# pages read the content version per request (tests/test_caching.py tests the listener).
+CONTENT_VERSION_LISTEN = False
 # Absolute URLs name the test client's host, whatever the environment says.
 SITE_URL = "http://testserver"
 # Tests render templates without running collectstatic first.

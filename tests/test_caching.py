@@ -575,3 +575,43 @@ def test_robots_txt_never_names_the_admin_path(client, db):
     robots = client.get("/robots.txt").content.decode()
     assert reverse("admin:index") not in robots
     assert "admin" not in robots.lower()
+
+
+# PostgreSQL: the version pushed to every process ---------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)  # notices are only sent when a change commits
+def test_postgresql_pushes_the_version_so_cached_pages_need_no_query(
+    client, make_topic, make_reference, make_variant, settings, django_assert_num_queries, monkeypatch
+):
+    import time
+
+    if connection.vendor != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    settings.CONTENT_VERSION_LISTEN = True
+    settings.DATABASES["default"]["NAME"] = connection.settings_dict["NAME"]  # the test database
+    listener = caching.VersionListener()
+    monkeypatch.setattr(caching, "version_listener", listener)
+    make_reference("medlineplus-insr")
+    variant = make_variant(make_topic("insr-gene"), body="Text before [@medlineplus-insr].")
+
+    def wait_for(condition) -> bool:
+        deadline = time.monotonic() + 5
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return condition()
+
+    listener.current()
+    try:
+        assert wait_for(lambda: listener.version == SiteVersion.current())
+        assert "Text before" in body_of(client)
+        with django_assert_num_queries(0):
+            assert "Text before" in body_of(client)
+        variant.body = "Text after [@medlineplus-insr]."
+        variant.publish(by=None, override_reason="short test text")
+        # Delivered when the change committed: within milliseconds, in every process.
+        assert wait_for(lambda: listener.version == SiteVersion.current())
+        assert "Text after" in body_of(client)
+    finally:
+        listener.stop()
+    assert listener.version is None  # stopped: pages would read the version per request

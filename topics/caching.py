@@ -38,7 +38,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.cache import patch_vary_headers
@@ -199,6 +199,91 @@ class SharedCache:
 
 
 shared_cache = SharedCache()
+
+
+class VersionListener:
+    """PostgreSQL only: the content version, pushed to this process as each change commits.
+
+    SiteVersion.bump() sends the new version with NOTIFY in the change's transaction;
+    PostgreSQL delivers it when (and only if) the change commits, in commit order. A
+    thread in each process LISTENs, so a cached page needs no query at all: that one
+    query was most of what a cached page cost. The version is read again on every
+    (re)connection and every few seconds, so nothing missed can last; while the listener
+    is not connected, `current()` is None and pages read the version from the database.
+    """
+
+    def __init__(self) -> None:
+        self.version: int | None = None
+        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.last_warning = -WARN_EVERY_SECONDS
+
+    def stop(self) -> None:
+        """Close the listening connection (tests, before their database is dropped)."""
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+
+    def current(self) -> int | None:
+        if self.thread is None:
+            self._start()
+        return self.version
+
+    def _start(self) -> None:
+        with self.lock:
+            if self.thread is None:
+                self.thread = threading.Thread(target=self._run, name="content-version-listener", daemon=True)
+                self.thread.start()
+
+    def _run(self) -> None:
+        import psycopg
+
+        while not self.stopping.is_set():
+            try:
+                with psycopg.connect(_conninfo(), autocommit=True, connect_timeout=5) as conn:
+                    conn.execute(f"LISTEN {SiteVersion.CHANNEL}")
+                    while not self.stopping.is_set():
+                        # After LISTEN, so no change can fall between the read and the first
+                        # notice; read again every second, so a lost connection shows at once.
+                        self.version = self._read(conn)
+                        for notice in conn.notifies(timeout=1.0):
+                            self.version = int(notice.payload)
+                self.version = None
+            except Exception as error:  # noqa: BLE001  any failure: fall back to reading per request
+                self.version = None
+                now = time.monotonic()
+                if now - self.last_warning >= WARN_EVERY_SECONDS:
+                    self.last_warning = now
+                    logger.warning("Content version listener lost (%s); reading it per request.", error)
+                time.sleep(1.0)
+
+    @staticmethod
+    def _read(conn) -> int:
+        table = SiteVersion._meta.db_table
+        row = conn.execute(f'SELECT value FROM "{table}" WHERE id = 1').fetchone()
+        return row[0] if row else 0
+
+
+def _conninfo() -> str:
+    from psycopg.conninfo import make_conninfo
+
+    db = settings.DATABASES["default"]
+    params = {"dbname": db["NAME"], "user": db.get("USER"), "password": db.get("PASSWORD")}
+    params |= {"host": db.get("HOST"), "port": db.get("PORT")}
+    params |= {k: v for k, v in db.get("OPTIONS", {}).items() if k in {"sslmode", "sslrootcert", "sslcert", "sslkey"}}
+    return make_conninfo(**{k: str(v) for k, v in params.items() if v})
+
+
+version_listener = VersionListener()
+
+
+def _content_version() -> int:
+    if settings.CONTENT_VERSION_LISTEN and connection.vendor == "postgresql":
+        version = version_listener.current()
+        if version is not None:
+            return version
+    return SiteVersion.current()
 
 
 # Build -------------------------------------------------------------------------------------
@@ -418,7 +503,7 @@ def page_cache(get_response):
         if view is None:
             return _uncacheable(get_response(request))
         try:
-            version = SiteVersion.current()
+            version = _content_version()
         except DatabaseError:
             # The database is down: no page can be trusted to be current. Let the view
             # answer (with the 503 page).

@@ -339,9 +339,14 @@ def test_cached_pages_vary_on_every_header_their_key_holds(client, insr_topic):
 
 
 def cached_entries() -> int:
-    from django.core.cache import cache
+    """Pages in the shared cache: the memory cache's entries, or Redis's page keys."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
 
-    return len(cache._cache) if hasattr(cache, "_cache") else len(cache._cache.get_client().keys("*"))
+    shared = caches["default"]
+    if isinstance(shared, LocMemCache):
+        return len(shared._cache)
+    return len(shared._cache.get_client().keys("*page:*"))
 
 
 @pytest.mark.parametrize("url", [PAGE, "/", "/search/?q=gene&persona=patient", "/glossary/"])

@@ -620,3 +620,17 @@ def test_postgresql_pushes_the_version_so_cached_pages_need_no_query(
     finally:
         listener.stop()
     assert listener.version is None  # stopped: pages would read the version per request
+
+
+@pytest.mark.parametrize("url", [PAGE, "/topics/", "/glossary/", "/?persona=student", "/robots.txt"])
+def test_pages_cached_by_url_are_what_any_visitor_would_get_uncached(client, insr_topic, url):
+    """A page keyed by URL alone must not depend on anything else a visitor sends."""
+    uncached = {}
+    for persona in ("professional", "caregiver"):
+        caching.clear()
+        client.cookies["persona"] = persona
+        uncached[persona] = client.get(url).content
+    assert uncached["professional"] == uncached["caregiver"]
+    for persona in ("caregiver", "professional"):  # served from the cache now
+        client.cookies["persona"] = persona
+        assert client.get(url).content == uncached[persona]

@@ -80,8 +80,9 @@ def _home_context(persona: Persona) -> dict:
 @require_safe
 @cached_page
 def topic_list(request: HtmxHttpRequest) -> HttpResponse:
-    persona = _cookie_persona(request)
-    return render(request, "topics/topic_list.html", {"persona": persona, "groups": selectors.topics_by_kind()})
+    # The same for every visitor (links go to /topics/<topic>/, which follows the cookie),
+    # so it is cached by URL: it must not read the persona cookie.
+    return render(request, "topics/topic_list.html", {"groups": selectors.topics_by_kind()})
 
 
 @require_safe

@@ -38,7 +38,7 @@ test: $(STAMP)
 ## The production configuration locally: DEBUG off, collectstatic, gunicorn.
 serve: $(STAMP)
 	DJANGO_SECRET_KEY=$${DJANGO_SECRET_KEY:-local-serve-only-not-secret} DJANGO_ALLOWED_HOSTS=$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost} \
-	DJANGO_SECURE_SSL_REDIRECT=0 sh -c '$(BIN)/python manage.py collectstatic --no-input -v0 && \
+	DJANGO_SITE_URL=$${DJANGO_SITE_URL:-http://127.0.0.1:8000} DJANGO_SECURE_SSL_REDIRECT=0 sh -c '$(BIN)/python manage.py collectstatic --no-input -v0 && \
 	$(BIN)/python manage.py migrate --no-input && $(BIN)/python manage.py import_content && \
 	$(BIN)/gunicorn insr_site.wsgi --config gunicorn.conf.py'
 

@@ -23,6 +23,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from topics import caching  # noqa: E402
 from topics.models import Persona, Topic  # noqa: E402
@@ -51,12 +52,24 @@ def main() -> None:
     if generated:
         pages.append(f"/topics/generated-{generated // 2}/patient/")
 
+    def forget_pages() -> None:
+        # Pages only: personas and disclaimers stay read for this content version, as
+        # they are in a running site between two content changes.
+        caching.recent_pages.clear()
+        caching.cache.clear()
+
     def render(path: str) -> None:
-        caching.clear()
+        forget_pages()
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
 
     renders = {path: statistics.median(timed_ms(lambda path=path: render(path)) for _ in range(40)) for path in pages}
+    queries = {}
+    for path in pages:
+        forget_pages()
+        with CaptureQueriesContext(connection) as captured:
+            render(path)
+        queries[path] = len(captured.captured_queries)
     print(
         json.dumps(
             {
@@ -64,6 +77,7 @@ def main() -> None:
                 "median_ms": statistics.median(timings),
                 "runs": len(timings),
                 "renders": renders,
+                "queries": queries,
                 "generated": generated,
             }
         )

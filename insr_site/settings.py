@@ -6,6 +6,7 @@ refuses to start without DJANGO_SECRET_KEY rather than inventing one.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -38,6 +39,32 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+
+
+def site_url() -> str:
+    """The public address every absolute URL is built from (canonical links, JSON-LD, sitemap).
+
+    Never the request's Host header: a cached page must not carry whatever host one
+    visitor sent. Default: `make run`'s address in development, else the first allowed host.
+    """
+    value = os.environ.get("DJANGO_SITE_URL", "").strip()
+    if not value:
+        hosts = [h for h in ALLOWED_HOSTS if h not in {"*", ""} and not h.startswith(".")]
+        if DEBUG:
+            value = "http://127.0.0.1:8000"
+        elif hosts:
+            value = f"https://{hosts[0]}"
+        else:
+            return ""  # reported by the system check topics.E001 (migrate, the release phase, stops)
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.path.strip("/") or parts.query:
+        raise ImproperlyConfigured(
+            f"DJANGO_SITE_URL must be a scheme and host, e.g. https://insr.example.org: {value!r}"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+SITE_URL = site_url()
 
 # The PaaS router terminates TLS and tells us the original scheme in this header.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -97,10 +124,11 @@ AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "429.html"
-# Behind the PaaS router the visitor's address is the one the router appended last.
-AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-AXES_IPWARE_PROXY_ORDER = "right-most"
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0")) or None
+# The visitor's address, not the router's: behind DJANGO_PROXY_COUNT proxies (1 behind a
+# PaaS router) it is that many entries from the right of X-Forwarded-For; entries further
+# left were written by the visitor and are ignored (see insr_site.client_ip).
+PROXY_COUNT = int(os.environ.get("DJANGO_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "insr_site.client_ip.client_ip"
 
 ROOT_URLCONF = "insr_site.urls"
 WSGI_APPLICATION = "insr_site.wsgi.application"
@@ -115,6 +143,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "topics.site.site_url",
             ],
         },
     },
@@ -137,13 +166,36 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Whole rendered pages are cached (topics.caching). Per process by default; with
 # REDIS_URL, one cache shared by every worker and instance. Either way a content change
-# invalidates at once, because cache keys carry the content version from the database.
+# invalidates at once, because cache keys carry the content version from the database,
+# and a new build at once, because they carry the build identifier.
 if os.environ.get("REDIS_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            # A stopped or slow Redis must cost a visitor a quarter of a second at most, once:
+            # topics.caching then leaves it alone for a few seconds and serves pages uncached.
+            # Its memory bound is Redis's own `maxmemory` with an LRU policy (see README).
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 5000}}}
+    # Bounded per process: about 2,000 pages of a few KB each (pages are stored gzipped).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 2000}}}
+
+# On PostgreSQL each process learns the content version by LISTEN/NOTIFY as changes commit,
+# so cached pages cost no query (topics.caching.VersionListener). 0: read it per request.
+CONTENT_VERSION_LISTEN = env_bool("DJANGO_CONTENT_VERSION_LISTEN", True)
+
+# Names this build in cache keys, so a deploy never serves HTML of the previous one.
+# Empty: a hash of the templates, code and static manifest, taken at start-up.
+BUILD_ID = os.environ.get("DJANGO_BUILD_ID", "").strip()
+
+# With a CDN in front: seconds it may keep a public page (s-maxage). Publishing reaches
+# CDN visitors within this time unless the CDN is purged. 0 (default): no CDN caching.
+CDN_MAX_AGE = int(os.environ.get("DJANGO_CDN_MAX_AGE", "0"))
+# How long a CDN may keep serving a page while the site is down.
+CDN_STALE_IF_ERROR = 60 * 60 * 24
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -174,8 +226,6 @@ STORAGES = {
 # How long a medical review holds before the page is due for another.
 REVIEW_INTERVAL_DAYS = int(os.environ.get("REVIEW_INTERVAL_DAYS", "365"))
 
-# The public address, for links that leave the site (review e-mails).
-SITE_URL = os.environ.get("DJANGO_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
 # Review e-mail: SMTP when EMAIL_HOST is set, otherwise printed to the console (the log).
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "")

@@ -4,12 +4,18 @@ import os
 import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-secret-key-not-used-anywhere-else")
+os.environ.setdefault("DJANGO_SITE_URL", "http://testserver")
 
 from insr_site.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECURE_SSL_REDIRECT = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# Tests change content inside transactions that never commit, so no notice would arrive:
+# pages read the content version per request (tests/test_caching.py tests the listener).
+CONTENT_VERSION_LISTEN = False
+# Absolute URLs name the test client's host, whatever the environment says.
+SITE_URL = "http://testserver"
 # Tests render templates without running collectstatic first.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
 # Serve static files from the app folders, as in development, so headers on them can be tested.

@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.db import connection
@@ -23,8 +24,14 @@ def test_second_request_is_served_from_cache_with_one_query(client, insr_topic, 
     assert second["Content-Security-Policy"] == first["Content-Security-Policy"]
 
 
-def test_uncached_topic_page_runs_at_most_eight_queries_whatever_the_references(
-    client, make_topic, make_reference, make_variant, django_assert_num_queries
+def forget_pages() -> None:
+    """Empty the page cache only, keeping the per-version lookups (personas, disclaimers)."""
+    caching.recent_pages.clear()
+    caching.cache.clear()
+
+
+def test_uncached_topic_page_runs_at_most_four_queries_whatever_the_references(
+    client, make_topic, make_reference, make_variant, django_assert_num_queries, django_assert_max_num_queries
 ):
     for n in range(20):
         make_reference(f"ref-{n}")
@@ -35,11 +42,13 @@ def test_uncached_topic_page_runs_at_most_eight_queries_whatever_the_references(
     for n in range(3):
         twenty.related.add(make_topic(f"related-{n}"))
     Disclaimer.objects.create(slug="d", title="D", text="T")
+    # The first page after a change also reads, once per process, the personas, the
+    # disclaimers, the glossary and the readers' experiences (shown to caregivers too).
+    with django_assert_max_num_queries(8):
+        assert client.get("/topics/one-ref/caregiver/").status_code == 200
 
-    # Eight on a patient page: the content version, the personas, the variant, its references,
-    # the disclaimers, the related and neighbouring topics, the glossary (linked when shown)
-    # and the readers' experiences it shows.
-    with django_assert_num_queries(8) as one_queries:
+    # Version, variant (with topic, persona, reviewer), references, neighbours and related.
+    with django_assert_num_queries(4) as one_queries:
         assert client.get("/topics/one-ref/patient/").status_code == 200
     with django_assert_num_queries(len(one_queries.captured_queries)):
         response = client.get("/topics/twenty-refs/patient/")
@@ -51,13 +60,16 @@ def test_topic_page_in_a_large_group_runs_the_same_queries(
 ):
     for n in range(3):
         make_variant(make_topic(f"gene-{n:02}", title=f"Gene {n:02}", order=5))
-    caching.clear()
-    with django_assert_max_num_queries(8) as small:
+    client.get("/topics/gene-00/patient/")
+    forget_pages()
+    with django_assert_max_num_queries(4) as small:
         client.get("/topics/gene-01/patient/")
+    small_count = len(small.captured_queries)  # before the next request resets the query log
     for n in range(3, 60):
         make_variant(make_topic(f"gene-{n:02}", title=f"Gene {n:02}", order=5))
-    caching.clear()
-    with django_assert_num_queries(len(small.captured_queries)):
+    client.get("/topics/gene-00/patient/")
+    forget_pages()
+    with django_assert_num_queries(small_count):
         html = client.get("/topics/gene-30/patient/").content.decode()
     assert 'href="/topics/gene-29/patient/" rel="prev"' in html
     assert 'href="/topics/gene-31/patient/" rel="next"' in html
@@ -270,3 +282,356 @@ def test_development_server_renders_every_page_fresh(settings, rf, insr_topic):
     cached = caching.page_cache(render)
     cached(rf.get(PAGE))
     assert caching.recent_pages.pages, "production caches the page"
+
+
+# Attacks replayed (issue 13): each must find nothing ------------------------------------------
+
+
+@pytest.fixture
+def public_site(settings):
+    """A production-like public address, and another allowed host an attacker may name."""
+    settings.SITE_URL = "https://insr.example.org"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "insr.example.org"]
+    return settings.SITE_URL
+
+
+def test_host_header_never_reaches_a_cached_page(client, insr_topic, public_site):
+    hostile = {"HTTP_HOST": "localhost:6666"}
+    urls = [PAGE, "/", "/glossary/", "/robots.txt", "/sitemap.xml", "/search/?q=gene&persona=patient"]
+    for url in urls:
+        assert client.get(url, **hostile).status_code == 200, url
+    for url in urls:
+        for response in (client.get(url), client.get(url, **hostile)):
+            text = response.content.decode()
+            assert "6666" not in text and "localhost" not in text and "testserver" not in text, url
+    html = client.get(PAGE).content.decode()
+    assert f'<link rel="canonical" href="{public_site}{PAGE}">' in html
+    assert f'<meta property="og:url" content="{public_site}{PAGE}">' in html
+    assert f'"url": "{public_site}{PAGE}"' in html  # JSON-LD
+    assert f"Sitemap: {public_site}/sitemap.xml" in client.get("/robots.txt").content.decode()
+    assert f"<loc>{public_site}{PAGE}</loc>" in client.get("/sitemap.xml").content.decode()
+
+
+HTMX = {"HX-Request": "true"}
+HISTORY_RESTORE = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
+
+
+@pytest.mark.parametrize("url", ["/search/?q=gene&persona=patient", "/search/?q=gene", PAGE, "/glossary/gene/"])
+def test_history_restore_request_never_poisons_htmx_requests(client, insr_topic, url):
+    GlossaryTerm.objects.create(slug="gene", term="gene", definition="A set of instructions.")
+    uncached = {}
+    for name, headers in {"plain": {}, "htmx": HTMX, "restore": HISTORY_RESTORE}.items():
+        caching.clear()
+        uncached[name] = client.get(url, headers=headers).content
+    caching.clear()
+    # The attacker's order: a history restore first, then everyone else.
+    for name, headers in {"restore": HISTORY_RESTORE, "htmx": HTMX, "plain": {}}.items():
+        assert client.get(url, headers=headers).content == uncached[name], name
+    for name, headers in {"htmx": HTMX, "plain": {}, "restore": HISTORY_RESTORE}.items():
+        assert client.get(url, headers=headers).content == uncached[name], name
+    if url.startswith("/search/"):
+        assert b"<html" not in uncached["htmx"] and b"<html" in uncached["restore"]
+
+
+def test_cached_pages_vary_on_every_header_their_key_holds(client, insr_topic):
+    vary = client.get(PAGE)["Vary"]
+    for header in ("HX-Request", "HX-History-Restore-Request", "Accept-Encoding"):
+        assert header in vary
+
+
+def cached_entries() -> int:
+    """Pages in the shared cache: the memory cache's entries, or Redis's page keys."""
+    from django.core.cache import caches
+    from django.core.cache.backends.locmem import LocMemCache
+
+    shared = caches["default"]
+    if isinstance(shared, LocMemCache):
+        return len(shared._cache)
+    return len(shared._cache.get_client().keys("*page:*"))
+
+
+@pytest.mark.parametrize("url", [PAGE, "/", "/search/?q=gene&persona=patient", "/glossary/"])
+def test_junk_query_parameters_add_no_cache_entries(client, insr_topic, url):
+    separator = "&" if "?" in url else "?"
+    first = client.get(url)
+    before = (cached_entries(), len(caching.recent_pages.pages))
+    for n in range(300):
+        response = client.get(f"{url}{separator}utm_source={n}&junk={n}")
+        assert response.status_code == 200
+        assert response.content == first.content
+    assert (cached_entries(), len(caching.recent_pages.pages)) == before
+
+
+def test_unknown_persona_cookies_add_no_cache_entries(client, insr_topic):
+    client.get("/")
+    before = cached_entries()
+    for n in range(50):
+        client.cookies["persona"] = f"nobody-{n}"
+        assert client.get("/").status_code == 200
+    assert cached_entries() <= before + 1  # at most the page for "no valid persona"
+
+
+def test_query_parameters_a_page_reads_are_in_its_key(client, insr_topic):
+    assert client.get("/?persona=professional").content != client.get("/?persona=patient").content
+    assert b"gene" in client.get("/search/?q=gene&persona=patient").content
+    zebra = client.get("/search/?q=zebra&persona=patient").content
+    assert zebra != client.get("/search/?q=gene&persona=patient").content
+
+
+def test_memory_cache_is_bounded(settings):
+    from insr_site import settings as production
+
+    if "REDIS_URL" not in os.environ:
+        assert production.CACHES["default"]["OPTIONS"]["MAX_ENTRIES"] <= 2000
+    assert caching.recent_pages.size <= 300
+
+
+# The cache down ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stopped_redis(settings):
+    """Redis configured but not answering: nothing listens on this port."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # free now, and nothing will listen on it
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+        }
+    }
+    caching.shared_cache.reset()
+    yield
+    caching.shared_cache.reset()
+
+
+def test_redis_stopped_every_page_is_still_served(client, insr_topic, stopped_redis, caplog):
+    from django.urls import reverse
+
+    urls = [PAGE, "/", "/search/?q=gene", "/glossary/", reverse("admin:login"), "/robots.txt", "/sitemap.xml"]
+    with caplog.at_level("WARNING", logger="topics.caching"):
+        for _ in range(3):
+            for url in urls:
+                assert client.get(url).status_code == 200, url
+            caching.shared_cache.down_until = 0  # as if the retry interval had passed
+    health = client.get("/healthz")
+    assert health.status_code == 200
+    assert health.json() == {"status": "ok", "database": "ok", "cache": "unreachable"}
+    # One warning per interval, not one per request.
+    assert len([r for r in caplog.records if r.name == "topics.caching"]) == 1
+
+
+def test_redis_stopped_pages_stay_correct(client, insr_topic, stopped_redis):
+    assert "A gene is a set of instructions" in body_of(client)
+    variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
+    variant.body = "Changed while the cache was down [@medlineplus-insr]."
+    variant.publish(by=None, override_reason="short test text")
+    assert "Changed while the cache was down" in body_of(client)
+
+
+def test_redis_that_does_not_answer_is_left_alone_for_a_while(client, insr_topic, settings):
+    """A Redis that accepts connections but never replies (overloaded, half-dead)."""
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    try:
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": f"redis://127.0.0.1:{listener.getsockname()[1]}/0",
+                "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+            }
+        }
+        caching.shared_cache.reset()
+        assert "Biallelic variants" in body_of(client, "/topics/insr-gene/professional/")
+        assert not caching.shared_cache.available  # timed out once, then skipped
+        with mock.patch.object(caching.cache, "get_many", side_effect=AssertionError("tried again")):
+            assert client.get(PAGE).status_code == 200
+    finally:
+        listener.close()
+        caching.shared_cache.reset()
+
+
+def test_search_pages_are_kept_for_less_time_than_topic_pages():
+    from django.urls import resolve
+
+    search = getattr(resolve("/search/").func, caching.VIEW_ATTRIBUTE)
+    topic = getattr(resolve(PAGE).func, caching.VIEW_ATTRIBUTE)
+    assert search.seconds <= 600 < topic.seconds
+
+
+def test_cache_that_comes_back_is_used_again_without_a_restart(client, insr_topic, stopped_redis, settings):
+    client.get(PAGE)
+    assert not caching.shared_cache.available
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    caching.shared_cache.down_until = 0  # the retry interval has passed
+    caching.recent_pages.clear()
+    client.get(PAGE)
+    assert cached_entries() == 1
+    assert client.get("/healthz").json()["cache"] == "ok"
+
+
+# A new build ---------------------------------------------------------------------------------
+
+
+def test_new_build_never_serves_the_previous_builds_html(client, insr_topic, monkeypatch):
+    first = client.get(PAGE).content
+    # The new build's templates render this page differently; the content did not change
+    # (a raw write, so the content version stays as it was).
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE topics_variant SET live_html = %s", ["<p>Rendered by the new build.</p>"])
+    assert client.get(PAGE).content == first  # same build, same version: the cached page
+    monkeypatch.setattr(caching, "build_id", lambda: "the-next-build")
+    assert b"Rendered by the new build." in client.get(PAGE).content
+
+
+def test_build_id_changes_with_templates_code_and_static_manifest(tmp_path):
+    (tmp_path / "templates").mkdir()
+    template = tmp_path / "templates" / "base.html"
+    template.write_text("<title>one</title>")
+    (tmp_path / "views.py").write_text("x = 1\n")
+    manifest = tmp_path / "staticfiles.json"
+    manifest.write_text('{"paths": {"css/site.css": "css/site.aaa.css"}}')
+    first = caching.compute_build_id(tmp_path, manifest)
+    assert caching.compute_build_id(tmp_path, manifest) == first
+    template.write_text("<title>two</title>")
+    second = caching.compute_build_id(tmp_path, manifest)
+    assert second != first
+    (tmp_path / "views.py").write_text("x = 2\n")
+    third = caching.compute_build_id(tmp_path, manifest)
+    assert third != second
+    manifest.write_text('{"paths": {"css/site.css": "css/site.bbb.css"}}')
+    assert caching.compute_build_id(tmp_path, manifest) != third
+
+
+def test_build_id_can_be_named_by_the_platform(settings):
+    settings.BUILD_ID = "abc123"
+    caching.build_id.cache_clear()
+    try:
+        assert caching.build_id() == "abc123"
+    finally:
+        caching.build_id.cache_clear()
+
+
+# Compression ---------------------------------------------------------------------------------
+
+
+def test_pages_are_sent_compressed_to_browsers_that_accept_it(client, insr_topic):
+    import gzip
+
+    import brotli
+
+    plain = client.get(PAGE)
+    assert "Content-Encoding" not in plain
+    for _ in range(2):  # uncached, then cached
+        caching.clear() if _ == 0 else None
+        packed = client.get(PAGE, headers={"Accept-Encoding": "gzip, deflate, br"})
+        assert packed["Content-Encoding"] == "br"
+        assert brotli.decompress(packed.content) == plain.content
+        assert int(packed["Content-Length"]) == len(packed.content) < len(plain.content) / 2
+        assert "Accept-Encoding" in packed["Vary"]
+        packed = client.get(PAGE, headers={"Accept-Encoding": "gzip, deflate"})
+        assert packed["Content-Encoding"] == "gzip"
+        assert gzip.decompress(packed.content) == plain.content
+        assert int(packed["Content-Length"]) == len(packed.content) < len(plain.content) / 2
+        assert packed["ETag"] != plain["ETag"]
+        assert "Accept-Encoding" in packed["Vary"]
+    refused = client.get(PAGE, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in refused and refused.content == plain.content
+    again = client.get(PAGE, headers={"Accept-Encoding": "gzip", "If-None-Match": packed["ETag"]})
+    assert again.status_code == 304
+
+
+# Ready for a CDN -----------------------------------------------------------------------------
+
+
+def test_public_pages_may_be_kept_by_a_cdn_when_configured(client, insr_topic, settings):
+    settings.CDN_MAX_AGE = 300
+    for url in [PAGE, "/?persona=patient", "/glossary/", "/search/?q=gene&persona=patient", "/sitemap.xml"]:
+        for _ in range(2):  # uncached, then cached
+            control = client.get(url)["Cache-Control"]
+            assert control.startswith("public, max-age=0, s-maxage=300, stale-while-revalidate=300"), url
+            assert "stale-if-error=" in control
+
+
+def test_personal_pages_are_never_kept_by_a_shared_cache(client, insr_topic, settings, django_user_model):
+    from django.urls import reverse
+
+    settings.CDN_MAX_AGE = 300
+    client.cookies["persona"] = "professional"
+    assert "private" in client.get("/")["Cache-Control"]  # follows the visitor's cookie
+    assert client.get("/topics/insr-gene/")["Cache-Control"] == "private, no-store"  # redirect by cookie
+    assert "no-store" in client.get(reverse("admin:login"))["Cache-Control"]
+    assert "no-store" in client.get("/healthz")["Cache-Control"]
+    client.force_login(django_user_model.objects.create_superuser("op", "op@example.org", "a-long-test-password"))
+    for url in [PAGE, PAGE + "?preview=1", reverse("admin:index")]:
+        control = client.get(url)["Cache-Control"]
+        assert "private" in control and "no-store" in control, url
+
+
+def test_robots_txt_never_names_the_admin_path(client, db):
+    from django.urls import reverse
+
+    robots = client.get("/robots.txt").content.decode()
+    assert reverse("admin:index") not in robots
+    assert "admin" not in robots.lower()
+
+
+# PostgreSQL: the version pushed to every process ---------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)  # notices are only sent when a change commits
+def test_postgresql_pushes_the_version_so_cached_pages_need_no_query(
+    client, make_topic, make_reference, make_variant, settings, django_assert_num_queries, monkeypatch
+):
+    import time
+
+    if connection.vendor != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    settings.CONTENT_VERSION_LISTEN = True
+    settings.DATABASES["default"]["NAME"] = connection.settings_dict["NAME"]  # the test database
+    listener = caching.VersionListener()
+    monkeypatch.setattr(caching, "version_listener", listener)
+    make_reference("medlineplus-insr")
+    variant = make_variant(make_topic("insr-gene"), body="Text before [@medlineplus-insr].")
+
+    def wait_for(condition) -> bool:
+        deadline = time.monotonic() + 5
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return condition()
+
+    listener.current()
+    try:
+        assert wait_for(lambda: listener.version == SiteVersion.current())
+        assert "Text before" in body_of(client)
+        with django_assert_num_queries(0):
+            assert "Text before" in body_of(client)
+        variant.body = "Text after [@medlineplus-insr]."
+        variant.publish(by=None, override_reason="short test text")
+        # Delivered when the change committed: within milliseconds, in every process.
+        assert wait_for(lambda: listener.version == SiteVersion.current())
+        assert "Text after" in body_of(client)
+    finally:
+        listener.stop()
+    assert listener.version is None  # stopped: pages would read the version per request
+
+
+@pytest.mark.parametrize("url", [PAGE, "/topics/", "/glossary/", "/?persona=student", "/robots.txt"])
+def test_pages_cached_by_url_are_what_any_visitor_would_get_uncached(client, insr_topic, url):
+    """A page keyed by URL alone must not depend on anything else a visitor sends."""
+    uncached = {}
+    for persona in ("professional", "caregiver"):
+        caching.clear()
+        client.cookies["persona"] = persona
+        uncached[persona] = client.get(url).content
+    assert uncached["professional"] == uncached["caregiver"]
+    for persona in ("caregiver", "professional"):  # served from the cache now
+        client.cookies["persona"] = persona
+        assert client.get(url).content == uncached[persona]

@@ -120,7 +120,7 @@ def test_glossary_terms_are_linked_from_article_bodies(shipped):
     assert len(pages_with_links) == len(shipped)
 
 
-def test_first_visit_to_every_shipped_topic_page_is_at_most_40_kib_gzipped(shipped, client):
+def test_first_visit_to_every_shipped_topic_page_is_at_most_30_kib_compressed(shipped, client):
     """The weight budget holds for the real pages, the longest professional ones included."""
     heaviest = max(
         (first_visit_bytes(client, variant.get_absolute_url()), variant.get_absolute_url())

@@ -53,3 +53,34 @@ def test_production_uses_compressed_manifest_storage():
 
 def test_proxy_ssl_header_trusted(settings):
     assert settings.SECURE_PROXY_SSL_HEADER == ("HTTP_X_FORWARDED_PROTO", "https")
+
+
+def site_url_of(env_overrides: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update({"DJANGO_SETTINGS_MODULE": "insr_site.settings", "DJANGO_SECRET_KEY": "x" * 60, **env_overrides})
+    code = "import django; django.setup(); from django.conf import settings; print(settings.SITE_URL)"
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+
+def test_site_url_comes_from_the_environment():
+    result = site_url_of({"DJANGO_SITE_URL": "https://insr.example.org/", "DJANGO_ALLOWED_HOSTS": "other.example"})
+    assert result.stdout.strip() == "https://insr.example.org", result.stderr
+
+
+def test_site_url_defaults_to_the_first_allowed_host_in_production_and_make_run_in_development():
+    production = site_url_of({"DJANGO_ALLOWED_HOSTS": "insr.example.org,www.insr.example.org"})
+    assert production.stdout.strip() == "https://insr.example.org", production.stderr
+    development = site_url_of({"DJANGO_DEBUG": "1"})
+    assert development.stdout.strip() == "http://127.0.0.1:8000", development.stderr
+
+
+def test_site_url_with_a_path_refuses_to_start():
+    result = site_url_of({"DJANGO_SITE_URL": "https://insr.example.org/site/"})
+    assert result.returncode != 0
+    assert "DJANGO_SITE_URL must be a scheme and host" in result.stderr
+
+
+def test_production_without_any_site_address_fails_the_release_check():
+    result = run_check({"DJANGO_SECRET_KEY": "x" * 60})
+    assert result.returncode != 0
+    assert "topics.E001" in result.stderr and "DJANGO_SITE_URL" in result.stderr

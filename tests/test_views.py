@@ -336,7 +336,7 @@ def test_robots_names_the_sitemap(client, db):
 def test_healthz_ok(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok"}
 
 
 def test_healthz_503_when_database_unreachable(client, db):

@@ -3,26 +3,35 @@
 import gzip
 import re
 
-MAX_FIRST_VISIT = 40 * 1024
+import brotli
+
+MAX_FIRST_VISIT = 30 * 1024
+BROWSER = {"Accept-Encoding": "gzip, deflate, br"}
 
 
 def first_visit_bytes(client, url: str) -> int:
-    """Gzipped bytes a browser with an empty cache fetches for a page: HTML, CSS, JavaScript."""
-    html = client.get(url).content
+    """Compressed bytes a browser with an empty cache fetches for a page: HTML, CSS, JavaScript.
+
+    The HTML as the site sends it; static files as whitenoise serves them after
+    collectstatic (the smaller of its .br and .gz files; tests serve the originals).
+    """
+    response = client.get(url, headers=BROWSER)
+    assert response["Content-Encoding"] in {"br", "gzip"}
+    html = brotli.decompress(response.content) if response["Content-Encoding"] == "br" else response.content
     assets = re.findall(rb'<link rel="stylesheet" href="([^"]+)"', html) + re.findall(rb'<script src="([^"]+)"', html)
     assert assets, "no assets found"
-    total = len(gzip.compress(html))
+    total = len(response.content)
     for asset in assets:
         response = client.get(asset.decode())
         assert response.status_code == 200, asset
         body = b"".join(response.streaming_content) if response.streaming else response.content
-        total += len(gzip.compress(body))
+        total += min(len(gzip.compress(body)), len(brotli.compress(body)))
     return total
 
 
-def test_first_visit_to_a_topic_page_is_at_most_40_kib_gzipped(client, insr_topic):
+def test_first_visit_to_a_topic_page_is_at_most_30_kib_compressed(client, insr_topic):
     total = first_visit_bytes(client, "/topics/insr-gene/professional/")
-    assert total <= MAX_FIRST_VISIT, f"{total} bytes gzipped"
+    assert total <= MAX_FIRST_VISIT, f"{total} bytes compressed"
 
 
 def test_htmx_is_the_only_library_and_fonts_are_system_fonts(client, insr_topic):

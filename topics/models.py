@@ -22,6 +22,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from topics import notifications, readability, rendering
+from topics.invalidation import InvalidatingQuerySet
 
 reference_key_validator = RegexValidator(
     rf"^{rendering.KEY_PATTERN}$",
@@ -109,29 +110,35 @@ class SiteVersion(models.Model):
             row = cursor.fetchone()
         return row[0] if row else 0
 
+    # PostgreSQL tells every listening process the new version when the change commits
+    # (topics.caching.VersionListener), so cached pages need no query at all.
+    CHANNEL = "insr_content_version"
+
     @classmethod
     def bump(cls) -> None:
         if not cls.objects.filter(pk=1).update(value=models.F("value") + 1):
             cls.objects.get_or_create(pk=1, defaults={"value": 1})
+        if connection.vendor == "postgresql":
+            # Delivered at commit, in commit order; never if the change rolls back.
+            with connection.cursor() as cursor:
+                table = connection.ops.quote_name(cls._meta.db_table)
+                cursor.execute(f"SELECT pg_notify(%s, (SELECT value::text FROM {table} WHERE id = 1))", [cls.CHANNEL])
 
 
 class InvalidatesPages(models.Model):
-    """Saving or deleting a row of this model changes what public pages show."""
+    """Rows of this model are public content: any change to them bumps the content version.
+
+    topics.invalidation does it, for every path (save, delete, bulk queryset changes,
+    many-to-many changes); managers must be built on its InvalidatingQuerySet.
+    """
+
+    objects = InvalidatingQuerySet.as_manager()
 
     class Meta:
         abstract = True
 
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        SiteVersion.bump()
 
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        SiteVersion.bump()
-        return result
-
-
-class PersonaQuerySet(models.QuerySet):
+class PersonaQuerySet(InvalidatingQuerySet):
     def default(self) -> Persona | None:
         return self.filter(is_default=True).first() or self.first()
 
@@ -170,7 +177,7 @@ class Persona(InvalidatesPages):
         return self.name
 
 
-class TopicQuerySet(models.QuerySet):
+class TopicQuerySet(InvalidatingQuerySet):
     def published(self) -> TopicQuerySet:
         """Topics with at least one published variant: the ones public pages list.
 
@@ -247,7 +254,7 @@ class Topic(InvalidatesPages):
         return split_lines(self.other_names)
 
 
-class VariantQuerySet(models.QuerySet):
+class VariantQuerySet(InvalidatingQuerySet):
     def published(self) -> VariantQuerySet:
         """What the public may see: the one definition of “published”.
 
@@ -759,7 +766,7 @@ def refuse_deleting_cited_reference(sender, instance: Reference, **kwargs) -> No
         )
 
 
-class DisclaimerQuerySet(models.QuerySet):
+class DisclaimerQuerySet(InvalidatingQuerySet):
     def for_persona(self, persona: Persona) -> DisclaimerQuerySet:
         """Disclaimers meant for this persona, plus those meant for everyone (no personas chosen)."""
         return self.filter(Q(personas=persona) | Q(personas__isnull=True)).distinct()
@@ -789,7 +796,7 @@ class Disclaimer(InvalidatesPages):
         return rendering.render_plain(self.text)
 
 
-class GlossaryTermQuerySet(models.QuerySet):
+class GlossaryTermQuerySet(InvalidatingQuerySet):
     def link_forms(self) -> list[tuple[str, list[str]]]:
         """Each term's slug with every name that should link to it (one query)."""
         return [
@@ -800,15 +807,17 @@ class GlossaryTermQuerySet(models.QuerySet):
         """Every word or phrase the glossary explains."""
         return [form for _slug, forms in self.link_forms() for form in forms]
 
-    def link(self, html: str) -> str:
+    def link(self, html: str, forms: list[tuple[str, list[str]]] | None = None) -> str:
         """Link the first use of each glossary term in a page's stored HTML.
 
         Done when a page is shown rather than when it is published, so a new or renamed
         term links on every live page at once; pages are cached, so this runs once per
-        page and content version.
+        page and content version. ``forms``: link_forms() already read.
         """
         return rendering.link_glossary(
-            html, self.link_forms(), url_for=lambda slug: reverse("topics:glossary-term", kwargs={"term": slug})
+            html,
+            self.link_forms() if forms is None else forms,
+            url_for=lambda slug: reverse("topics:glossary-term", kwargs={"term": slug}),
         )
 
 

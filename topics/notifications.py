@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+
+from topics import site
 
 if TYPE_CHECKING:
     from topics.models import ReviewEvent, Variant
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 
 def _admin_link(variant: Variant) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("admin:topics_variant_change", args=[variant.pk])
+    return site.absolute_url(reverse("admin:topics_variant_change", args=[variant.pk]))
 
 
 def _send(subject: str, message: str, recipients: list[str]) -> None:

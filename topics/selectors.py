@@ -11,7 +11,8 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Valu
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
-from topics.models import Persona, Topic, Variant
+from topics.caching import per_content_version
+from topics.models import Disclaimer, GlossaryTerm, Persona, Topic, Variant
 
 # What Django's SlugField allows, bounded: anything else is not worth a query.
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
@@ -36,14 +37,16 @@ def persona_from_slug(*, slug: str | None) -> Persona | None:
     """A persona for an untrusted slug (cookie, form, URL); None when it names no persona."""
     if not slug or not SLUG_RE.fullmatch(slug):
         return None
-    return Persona.objects.filter(slug=slug).first()
+    return next((persona for persona in all_personas() if persona.slug == slug), None)
 
 
 def remembered_persona(*, slug: str | None) -> Persona:
     """The visitor's remembered persona, or the default one."""
     persona = persona_from_slug(slug=slug)
     if persona is None:
-        persona = Persona.objects.default()
+        # As Persona.objects.default(): the one marked default, else the first.
+        personas = all_personas()
+        persona = next((p for p in personas if p.is_default), personas[0] if personas else None)
     if persona is None:
         raise Http404("No personas are set up.")
     return persona
@@ -58,7 +61,7 @@ def choose_variant(*, topic_slug: str, persona_slug: str, preview: bool = False)
     or a topic with nothing published. With ``preview`` (staff only), every
     variant counts, published or not, and the page shows its working text.
     """
-    personas = list(Persona.objects.all())
+    personas = all_personas()
     requested = next((p for p in personas if p.slug == persona_slug), None)
     if requested is None:
         raise Http404("No such reader.")
@@ -81,6 +84,38 @@ def choose_variant(*, topic_slug: str, persona_slug: str, preview: bool = False)
         personas=personas,
         preview=preview,
     )
+
+
+@per_content_version
+def all_personas() -> list[Persona]:
+    """Every persona, in picker order: a few rows, read once per content version in each process."""
+    return list(Persona.objects.all())
+
+
+@per_content_version
+def _disclaimers() -> list[tuple[Disclaimer, frozenset[int]]]:
+    """Each disclaimer with the personas it is meant for (none: everyone), in one query."""
+    rows = Disclaimer.objects.annotate(persona_pk=F("personas__pk")).order_by(*Disclaimer._meta.ordering, "pk")
+    by_pk: dict[int, tuple[Disclaimer, set[int]]] = {}
+    for row in rows:
+        disclaimer, personas = by_pk.setdefault(row.pk, (row, set()))
+        if row.persona_pk is not None:
+            personas.add(row.persona_pk)
+    return [(disclaimer, frozenset(personas)) for disclaimer, personas in by_pk.values()]
+
+
+@per_content_version
+def glossary_link_forms() -> list[tuple[str, list[str]]]:
+    """What the glossary links (GlossaryTerm.objects.link_forms), read once per content version."""
+    return GlossaryTerm.objects.link_forms()
+
+
+def disclaimers_for(*, persona: Persona) -> list[Disclaimer]:
+    """Disclaimers meant for this persona, plus those meant for everyone (no personas chosen).
+
+    The same rows as Disclaimer.objects.for_persona, read once per content version.
+    """
+    return [d for d, personas in _disclaimers() if not personas or persona.pk in personas]
 
 
 # The order of topics within a group, everywhere they are listed or paged through;

@@ -18,9 +18,9 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
-from topics import selectors, structured_data
-from topics.caching import PAGE_CACHE_ATTRIBUTE, cached_page
-from topics.models import Disclaimer, GlossaryTerm, Persona, Topic
+from topics import caching, selectors, site, structured_data
+from topics.caching import HTMX_HEADERS, PAGE_CACHE_ATTRIBUTE, cached_page
+from topics.models import GlossaryTerm, Persona, Topic
 from topics.search import search as search_topics
 from topics.sitemaps import VariantSitemap
 
@@ -61,7 +61,7 @@ def _mark_persona_source(response: HttpResponse, *, in_url: bool) -> HttpRespons
 
 
 @require_safe
-@cached_page(vary_on_persona=True)
+@cached_page(query=("persona",), vary_on_persona=True)
 def home(request: HtmxHttpRequest) -> HttpResponse:
     # "/?persona=student" is the home page for one persona: the address a persona switch
     # pushes, so Back returns to the persona before. Plain "/" follows the cookie.
@@ -76,14 +76,15 @@ def _home_url(persona: Persona) -> str:
 
 def _home_context(persona: Persona) -> dict:
     groups = selectors.topics_by_kind(per_group=HOME_TOPICS_PER_GROUP)
-    return {"persona": persona, "personas": Persona.objects.all(), "groups": groups}
+    return {"persona": persona, "personas": selectors.all_personas(), "groups": groups}
 
 
 @require_safe
 @cached_page
 def topic_list(request: HtmxHttpRequest) -> HttpResponse:
-    persona = _cookie_persona(request)
-    return render(request, "topics/topic_list.html", {"persona": persona, "groups": selectors.topics_by_kind()})
+    # The same for every visitor (links go to /topics/<topic>/, which follows the cookie),
+    # so it is cached by URL: it must not read the persona cookie.
+    return render(request, "topics/topic_list.html", {"groups": selectors.topics_by_kind()})
 
 
 @require_safe
@@ -111,9 +112,9 @@ def variant_detail(request: HtmxHttpRequest, topic: str, persona: str) -> HttpRe
 def _variant_context(request: HttpRequest, choice: selectors.PageChoice) -> dict:
     variant = choice.variant
     page = variant.working_revision() if choice.preview else variant.live_revision()
-    page = dataclasses.replace(page, html=GlossaryTerm.objects.link(page.html))
+    page = dataclasses.replace(page, html=GlossaryTerm.objects.link(page.html, selectors.glossary_link_forms()))
     references = variant.references(page)
-    canonical_url = request.build_absolute_uri(variant.get_absolute_url())
+    canonical_url = site.absolute_url(variant.get_absolute_url())
     around = selectors.neighbourhood(topic=variant.topic)
     return {
         "choice": choice,
@@ -123,7 +124,7 @@ def _variant_context(request: HttpRequest, choice: selectors.PageChoice) -> dict
         "persona": choice.requested,
         "personas": choice.personas,
         "references": references,
-        "disclaimers": list(Disclaimer.objects.for_persona(variant.persona)),
+        "disclaimers": selectors.disclaimers_for(persona=variant.persona),
         "around": around,
         "canonical_url": canonical_url,
         "json_ld": structured_data.script_tag(
@@ -211,7 +212,7 @@ def glossary(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @require_safe
-@vary_on_headers("HX-Request")
+@vary_on_headers(*HTMX_HEADERS)
 @cached_page
 def glossary_term(request: HtmxHttpRequest, term: str) -> HttpResponse:
     entry = get_object_or_404(GlossaryTerm, slug=term)
@@ -222,8 +223,10 @@ def glossary_term(request: HtmxHttpRequest, term: str) -> HttpResponse:
 
 
 @require_safe
-@vary_on_headers("HX-Request")
-@cached_page(vary_on_persona=True)
+@vary_on_headers(*HTMX_HEADERS)
+# Anyone can type a new search: those pages are kept ten minutes, not a day, so a flood of
+# distinct searches cannot keep growing the cache.
+@cached_page(query=("q", "persona"), vary_on_persona=True, seconds=600)
 def search(request: HtmxHttpRequest) -> HttpResponse:
     # Control characters (NUL included, which PostgreSQL refuses) can't be part of a real search.
     query = " ".join("".join(ch for ch in request.GET.get("q", "") if ch.isprintable() or ch.isspace()).split())
@@ -246,10 +249,12 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
 @require_safe
 @cached_page
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    sitemap = request.build_absolute_uri(reverse("sitemap"))
+    sitemap = site.absolute_url(reverse("sitemap"))
     # A large site's sitemap comes in pages; name every page so crawlers find them all.
     pages = max(1, -(-VariantSitemap().items().count() // VariantSitemap.limit))
-    lines = ["User-agent: *", f"Disallow: {reverse('admin:index')}", "Disallow: /persona/", f"Sitemap: {sitemap}"]
+    # The admin's address is not listed: DJANGO_ADMIN_PATH may be a secret, and crawlers
+    # get nothing there anyway (it answers signed-out visitors with a sign-in page).
+    lines = ["User-agent: *", "Disallow: /persona/", f"Sitemap: {sitemap}"]
     lines += [f"Sitemap: {sitemap}?p={page}" for page in range(2, pages + 1)]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
@@ -257,11 +262,15 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For the PaaS router: 200 when the database answers, 503 when it does not."""
+    """For the PaaS router: 200 when the database answers, 503 when it does not.
+
+    The cache is reported but never decides: without it pages are only slower.
+    """
+    cache_status = "ok" if caching.shared_cache.check() else "unreachable"
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
-        return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+        return JsonResponse({"status": "unavailable", "database": "unreachable", "cache": cache_status}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok", "cache": cache_status})

@@ -2,6 +2,7 @@ from django import template
 
 from feedback.models import Story
 from feedback.views import STORY_PERSONAS, read_comment_token
+from topics.caching import per_content_version
 
 register = template.Library()
 
@@ -24,9 +25,23 @@ def feedback_state(context) -> dict:
     return {}
 
 
+@per_content_version
+def _approved_stories_by_topic() -> dict[int, list[Story]]:
+    """Every topic's newest approved experiences, read once per content version in each process.
+
+    Approving or rejecting a story bumps the content version, so this is exact.
+    """
+    by_topic: dict[int, list[Story]] = {}
+    for story in Story.objects.approved():
+        shown = by_topic.setdefault(story.topic_id, [])
+        if len(shown) < STORIES_ON_PAGE:
+            shown.append(story)
+    return by_topic
+
+
 @register.simple_tag
 def approved_stories(topic, persona) -> list[Story] | None:
     """Approved experiences of this topic, for the pages that show them (None elsewhere)."""
     if persona is None or persona.slug not in STORY_PERSONAS:
         return None
-    return list(Story.objects.approved().filter(topic=topic)[:STORIES_ON_PAGE])
+    return _approved_stories_by_topic().get(topic.pk, [])

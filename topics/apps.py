@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class TopicsConfig(AppConfig):
+    name = "topics"
+
+    def ready(self) -> None:
+        # Every change to public content moves the content version that cached pages are
+        # keyed by: see topics.invalidation for each path that is covered.
+        from topics import invalidation, site  # noqa: F401  site registers the DJANGO_SITE_URL check
+
+        invalidation.connect()

@@ -368,11 +368,15 @@ def _sync(
         report.created.append(label)
         return instance
     as_now = fingerprint(current(instance))
+    if as_now == wanted:
+        # Already what the files say (an editor's change that was exported and committed
+        # counts too): in step with the files from now on.
+        if instance.imported_hash != wanted:
+            model.objects.filter(pk=instance.pk).update(imported_hash=wanted)
+        report.unchanged.append(label)
+        return instance
     if as_now != instance.imported_hash:
         report.kept.append(label)
-        return instance
-    if as_now == wanted:
-        report.unchanged.append(label)
         return instance
     for name, value in values.items():
         if not name.startswith("m2m_"):
@@ -615,13 +619,14 @@ def _import_variant(
             and not as_now.detailed
             and not as_now.has_draft
         )
-        if variant.imported_hash != as_now.fingerprint() and not loaded_before_records:
-            report.kept.append(label)
-            return
         if as_now.fingerprint() == wanted:
+            # Already what the files say, an exported editor's change included: in step from now on.
             if variant.imported_hash != wanted:
                 Variant.objects.filter(pk=variant.pk).update(imported_hash=wanted)
             report.unchanged.append(label)
+            return
+        if variant.imported_hash != as_now.fingerprint() and not loaded_before_records:
+            report.kept.append(label)
             return
         if variant.is_live and record.live is None:
             # Files never take a live page down; that is a reviewer's decision in admin.

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.core.management.color import no_style
 from django.db import connection
 from django.utils import timezone
@@ -17,8 +17,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from topics import caching
-from topics.exporting import Flow, Word, document, export_content, quote, yaml_lines
-from topics.importing import CONTENT_DIR, ContentError, import_content, read_document
+from topics.exporting import Flow, Word, document, export_content, quote, variant_files, yaml_lines
+from topics.importing import (
+    CONTENT_DIR,
+    ContentError,
+    EventRecord,
+    Text,
+    VariantRecord,
+    import_content,
+    read_document,
+)
 from topics.models import Disclaimer, GlossaryTerm, Reference, Reviewer, ReviewEvent, Topic, Variant
 
 T0 = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)
@@ -182,6 +190,34 @@ def test_a_whole_file_reads_back(tmp_path_factory, title, body):
     from topics.rendering import normalise_text
 
     assert normalise_text(content) == normalise_text(body)
+
+
+@given(name=st.text(min_size=1), credentials=st.text(), notes=st.text(), reason=st.text(), note=st.text())
+def test_review_fields_read_back_exactly_from_a_page_file(tmp_path_factory, name, credentials, notes, reason, note):
+    text = Text("A heading", "A summary.", "Body [@key].")
+    record = VariantRecord(
+        status="published",
+        working=text,
+        live=text,
+        detailed=True,
+        reviewer=(name, credentials),
+        last_reviewed=datetime.date(2026, 12, 1),
+        next_review_due=datetime.date(2027, 12, 1),
+        review_notes=notes,
+        override_reason=reason,
+        published_at=T0,
+        published_revision=3,
+        revision=3,
+        events=(
+            EventRecord("submitted", 3, T0 - datetime.timedelta(microseconds=1), by="edna", note=note),
+            EventRecord("approved", 3, T0, reviewer=(name, credentials), note=notes, override_reason=reason),
+        ),
+    )
+    page, draft = variant_files(record)
+    assert draft is None
+    path = tmp_path_factory.mktemp("page") / "patient.md"
+    path.write_bytes(page.encode())
+    assert VariantRecord.from_files(path, None) == record
 
 
 def test_file_layout_matches_the_shipped_files():
@@ -463,3 +499,10 @@ def test_export_command_reports_what_it_wrote(insr_topic, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "Exported 5 files" in out and "removed 1" in out
     assert not (tmp_path / "glossary/deleted-term.md").exists() and (tmp_path / "README.md").exists()
+
+
+def test_export_from_an_empty_database_removes_nothing(db, tmp_path):
+    shutil.copytree(CONTENT_DIR, tmp_path / "content")
+    with pytest.raises(CommandError, match="holds no content"):
+        call_command("export_content", path=str(tmp_path / "content"))
+    assert files_under(tmp_path / "content") == files_under(CONTENT_DIR)

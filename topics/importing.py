@@ -249,8 +249,8 @@ class VariantRecord:
             reviewer=(str(reviewer), str(review.get("credentials") or "")) if reviewer else None,
             last_reviewed=_date(review.get("last_reviewed"), "review: last_reviewed", path),
             next_review_due=_date(review.get("next_review_due"), "review: next_review_due", path),
-            review_notes=str(review.get("notes") or "").strip(),
-            override_reason=str(review.get("grade_override_reason") or "").strip(),
+            review_notes=str(review.get("notes") or ""),
+            override_reason=str(review.get("grade_override_reason") or ""),
             published_at=_moment(review.get("published_at"), "review: published_at", path),
             published_revision=_number(review.get("revision"), "review: revision", path),
             revision=_number(working_meta.get("revision"), "revision", working_path),
@@ -339,8 +339,8 @@ def _event(step, path: Path) -> EventRecord:
         at=at,
         reviewer=(str(reviewer), str(step.get("credentials") or "")) if reviewer else None,
         by=str(step.get("by") or ""),
-        note=str(step.get("note") or "").strip(),
-        override_reason=str(step.get("override_reason") or "").strip(),
+        note=str(step.get("note") or ""),
+        override_reason=str(step.get("override_reason") or ""),
     )
 
 
@@ -466,7 +466,7 @@ def _reviewer(identity: tuple[str, str] | None, path: Path, active: bool = True)
     """The board member with this name and credentials, added (without an account) if missing."""
     if identity is None:
         return None
-    name, credentials = (normalise_line(part) for part in identity)
+    name, credentials = identity
     reviewer = Reviewer.objects.filter(name=name, credentials=credentials).first()
     if reviewer is None:
         reviewer = Reviewer(name=name, credentials=credentials, active=active)
@@ -481,13 +481,13 @@ def _reviewer(identity: tuple[str, str] | None, path: Path, active: bool = True)
 def _import_reviewers(root: Path, report: Report) -> None:
     for path in sorted((root / "reviewers").glob("*.md")):
         meta, _body = read_document(path)
-        name = normalise_line(str(meta.get("name") or ""))
-        if not name:
+        name = str(meta.get("name") or "")
+        if not name.strip():
             raise ContentError(f"{path}: a reviewer needs a name")
         active = meta.get("active", True)
         if not isinstance(active, bool):
             raise ContentError(f"{path}: active must be true or false")
-        identity = (name, normalise_line(str(meta.get("credentials") or "")))
+        identity = (name, str(meta.get("credentials") or ""))
         existing = Reviewer.objects.filter(name=identity[0], credentials=identity[1]).first()
         label = f"reviewer {path.stem}"
         if existing is None:

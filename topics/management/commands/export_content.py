@@ -1,9 +1,10 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from topics.exporting import export_content
 from topics.importing import CONTENT_DIR
+from topics.models import Topic
 
 
 class Command(BaseCommand):
@@ -17,6 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--path", default=str(CONTENT_DIR), help="Folder to write (default: topics/content/).")
 
     def handle(self, *args, path: str, **options):
+        if not Topic.objects.exists():
+            # Exporting mirrors the database, so from an empty one it would remove every file.
+            raise CommandError("The database holds no content, so nothing was exported. Run import_content first.")
         written, removed = export_content(Path(path))
         gone = f" and removed {removed} that no longer match a row" if removed else ""
         self.stdout.write(self.style.SUCCESS(f"Exported {written} files to {path}{gone}."))

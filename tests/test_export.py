@@ -506,3 +506,22 @@ def test_export_from_an_empty_database_removes_nothing(db, tmp_path):
     with pytest.raises(CommandError, match="holds no content"):
         call_command("export_content", path=str(tmp_path / "content"))
     assert files_under(tmp_path / "content") == files_under(CONTENT_DIR)
+
+
+def test_loading_over_a_page_in_review_records_no_resubmission(insr_topic, editor, tmp_path, mailoutbox):
+    variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
+    variant.body += "\n\nA sentence waiting for review."
+    variant.save(by=editor)
+    variant.submit_for_review(by=editor, expected_revision=variant.revision)
+    export_content(tmp_path)
+    wipe_content()
+    import_content(tmp_path)
+    assert Variant.objects.get(topic__slug="insr-gene", persona__slug="patient").status == Variant.Status.REVIEW
+    # The draft was withdrawn elsewhere and the text put back: the files now hold only the live text.
+    (tmp_path / "topics/insr-gene/patient.draft.md").unlink()
+    mailoutbox.clear()
+    assert import_content(tmp_path).updated == ["variant insr-gene/patient"]
+    loaded = Variant.objects.get(topic__slug="insr-gene", persona__slug="patient")
+    assert loaded.status == Variant.Status.PUBLISHED and loaded.body == loaded.live_body
+    assert not loaded.review_events.filter(action=ReviewEvent.Action.RESUBMITTED).exists()
+    assert mailoutbox == []

@@ -552,9 +552,9 @@ def _apply(variant: Variant, record: VariantRecord, path: Path) -> None:
             # The file's own record says how this text went live; loading it is not a new release.
             variant.review_events.exclude(pk__in=before).delete()
     variant.title, variant.summary, variant.body = record.working.title, record.working.summary, record.working.body
-    # Saved as a draft and then marked: saving changed text "in review" would record a resubmission.
-    if record.status != Variant.Status.PUBLISHED:
-        variant.status = Variant.Status.DRAFT
+    # Saved as a draft and then given its recorded status: saving changed text "in review"
+    # would record a resubmission and e-mail the reviewers.
+    variant.status = Variant.Status.DRAFT
     variant.save()
     restored: dict = {"status": record.status}
     if record.detailed:

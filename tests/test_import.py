@@ -191,3 +191,55 @@ def test_shipped_content_imports_twice_without_changes(db, tmp_path):
     for slug in ["insulin-resistance", "insr-gene"]:
         personas = set(Variant.objects.published().filter(topic__slug=slug).values_list("persona__slug", flat=True))
         assert personas == {"patient", "caregiver", "student", "professional"}
+
+
+@pytest.fixture
+def reviewer_user(django_user_model):
+    from django.contrib.auth.models import Group
+
+    from topics.models import Reviewer
+
+    user = django_user_model.objects.create_user("rita", "rita@example.org", "reviewer-password-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="Medical reviewers"))
+    Reviewer.objects.create(name="Rita Example", credentials="MD, endocrinologist", user=user)
+    return user
+
+
+def test_import_never_undoes_a_review_made_in_admin(content, db, reviewer_user):
+    import_content(content)
+    variant = Variant.objects.get(topic__slug="insr-gene", persona__slug="patient")
+    variant.publish(by=reviewer_user, notes="Accurate.", expected_revision=variant.revision)
+    path = content / "topics/insr-gene/patient.md"
+    path.write_text(path.read_text().replace("set of instructions", "recipe"))
+    for _ in range(2):
+        assert import_content(content).kept == ["variant insr-gene/patient"]
+    variant.refresh_from_db()
+    assert variant.reviewer.name == "Rita Example" and variant.review_notes == "Accurate."
+    assert "recipe" not in variant.live_body
+
+
+def test_an_exported_change_puts_the_row_back_in_step_with_the_files(content, db, reviewer_user):
+    from topics.exporting import export_content
+
+    import_content(content)
+    ref = Reference.objects.get(key="semple-2011")
+    ref.title = "Corrected in admin"
+    ref.save()
+    variant = Variant.objects.get(topic__slug="insr-gene", persona__slug="patient")
+    variant.publish(by=reviewer_user, notes="Accurate.", expected_revision=variant.revision)
+    assert set(import_content(content).kept) == {"reference semple-2011", "variant insr-gene/patient"}
+    export_content(content)  # what an editor commits after working in admin
+    report = import_content(content)
+    assert report.kept == [] and report.updated == [] and report.created == []
+    # From now on the files lead again: a later change to them is loaded.
+    path = content / "references/semple-2011.md"
+    path.write_text(path.read_text().replace("Corrected in admin", "Corrected in the file"))
+    assert import_content(content).updated == ["reference semple-2011"]
+    assert Reference.objects.get(key="semple-2011").title == "Corrected in the file"
+
+
+def test_a_file_without_a_review_is_published_as_not_reviewed(content, db):
+    import_content(content)
+    variant = Variant.objects.get(topic__slug="insr-gene", persona__slug="patient")
+    assert variant.is_live and variant.reviewer is None and variant.last_reviewed is None
+    assert list(variant.review_events.values_list("action", "user", "reviewer")) == [("released", None, None)]

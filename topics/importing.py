@@ -1,28 +1,48 @@
-"""Loading the shipped content files into the database.
+"""Loading the content files into the database (the format is in topics/content/README.md).
 
 The rule that keeps editors' work safe: every imported row remembers a fingerprint
-of its editable fields as they were when loaded (``imported_hash``). On the next
-import, a row whose fields still match that fingerprint is updated from the files;
-a row that differs was changed in admin, and is left exactly as the editor left it.
+of what was loaded into it (``imported_hash``). On the next import, a row that still
+matches that fingerprint is updated from the files; a row that differs was changed
+in admin, and is left exactly as the editor left it.
+
+The release phase runs this on every deploy, so it is idempotent. It never invents
+a medical review: a page's reviewer, review dates, notes and review record come only
+from its file (written by ``export_content``); a page whose file has none is
+published as the release, "not yet medically reviewed".
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import frontmatter
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from frontmatter.default_handlers import YAMLHandler
 
-from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Topic, Variant, normalise_line
+from topics.models import (
+    Disclaimer,
+    GlossaryTerm,
+    Persona,
+    Reference,
+    Reviewer,
+    ReviewEvent,
+    SiteVersion,
+    Topic,
+    Variant,
+    normalise_line,
+)
 from topics.rendering import normalise_text
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
 REFERENCE_FIELDS = ["kind", "authors", "title", "source", "year", "details", "doi", "pmid", "url"]
+DRAFT_SUFFIX = ".draft.md"
 
 
 class ContentError(Exception):
@@ -47,11 +67,30 @@ def fingerprint(values: dict) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _load(path: Path) -> frontmatter.Post:
+def read_document(path: Path) -> tuple[dict, str]:
+    """A file's front matter and its body, exactly as written (only line endings normalised).
+
+    python-frontmatter's own loader strips the body, which would lose the indentation
+    of a first line; its YAML handler (safe loading) still reads the front matter.
+    """
     try:
-        return frontmatter.load(path)
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ContentError(f"{path}: cannot read the file ({error})") from error
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    handler = YAMLHandler()
+    if not handler.detect(text):
+        return {}, text
+    try:
+        front, body = handler.split(text)
+        metadata = handler.load(front)
     except Exception as error:  # YAML errors come in several types; all mean the same to an editor
         raise ContentError(f"{path}: cannot read front matter ({error})") from error
+    if metadata is None:
+        metadata = {}
+    if not isinstance(metadata, dict):
+        raise ContentError(f"{path}: the front matter must be keys and values")
+    return metadata, body
 
 
 def _lines(value) -> str:
@@ -60,6 +99,252 @@ def _lines(value) -> str:
     if isinstance(value, str):
         return value.strip()
     return "\n".join(str(item).strip() for item in value)
+
+
+# ---------------------------------------------------------------------------
+# What the files say about one variant, whether read from them or from the database:
+# the exporter writes it, the importer compares and applies it.
+
+
+@dataclass(frozen=True)
+class Text:
+    title: str
+    summary: str
+    body: str
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """One step of the review record. ``reviewer`` is (name, credentials); ``by`` the username otherwise."""
+
+    action: str
+    revision: int
+    at: datetime.datetime
+    reviewer: tuple[str, str] | None = None
+    by: str = ""
+    note: str = ""
+    override_reason: str = ""
+
+    @classmethod
+    def from_event(cls, event: ReviewEvent) -> EventRecord:
+        reviewer = (event.reviewer.name, event.reviewer.credentials) if event.reviewer else None
+        by = "" if reviewer or event.user is None else event.user.get_username()
+        return cls(event.action, event.revision, event.at, reviewer, by, event.note, event.override_reason)
+
+    @property
+    def is_release(self) -> bool:
+        """The release loading a page from the files: what a file without a review record implies."""
+        return self.action == ReviewEvent.Action.RELEASED and not (
+            self.reviewer or self.by or self.note or self.override_reason
+        )
+
+
+@dataclass(frozen=True)
+class VariantRecord:
+    """A variant as its files describe it.
+
+    ``detailed`` is false for a page that only the release has published (what the
+    shipped files hold): then nothing but its texts and status goes out. Otherwise
+    the review fields, the working text's bookkeeping and the whole review record do.
+    """
+
+    status: str
+    working: Text
+    live: Text | None = None
+    detailed: bool = False
+    reviewer: tuple[str, str] | None = None
+    last_reviewed: datetime.date | None = None
+    next_review_due: datetime.date | None = None
+    review_notes: str = ""
+    override_reason: str = ""
+    published_at: datetime.datetime | None = None
+    published_revision: int | None = None
+    revision: int | None = None
+    submitted_revision: int | None = None
+    submitted_at: datetime.datetime | None = None
+    submitted_by: str = ""
+    events: tuple[EventRecord, ...] = ()
+
+    @property
+    def has_draft(self) -> bool:
+        """A pending working text beside the live one: written to ``<persona>.draft.md``."""
+        return self.live is not None and (self.working != self.live or self.status != Variant.Status.PUBLISHED)
+
+    def fingerprint(self) -> str:
+        # The review record only grows, and is merged rather than compared. The submitter
+        # is an account that another database may not have, so it is not compared either.
+        values = dataclasses.asdict(self)
+        del values["events"], values["submitted_by"]
+        return fingerprint(values)
+
+    @classmethod
+    def from_variant(cls, variant: Variant) -> VariantRecord:
+        live = Text(variant.live_title, variant.live_summary, variant.live_body) if variant.is_live else None
+        working = Text(variant.title, variant.summary, variant.body)
+        ordered = sorted(variant.review_events.all(), key=lambda event: (event.at, event.pk))
+        events = tuple(EventRecord.from_event(event) for event in ordered)
+        detailed = bool(
+            variant.reviewer_id
+            or variant.last_reviewed
+            or variant.next_review_due
+            or variant.review_notes
+            or variant.grade_override_reason
+            or not all(event.is_release for event in events)
+        )
+        if not detailed:
+            return cls(status=variant.status, working=working, live=live)
+        reviewer = variant.reviewer
+        return cls(
+            status=variant.status,
+            working=working,
+            live=live,
+            detailed=True,
+            reviewer=(reviewer.name, reviewer.credentials) if reviewer else None,
+            last_reviewed=variant.last_reviewed,
+            next_review_due=variant.next_review_due,
+            review_notes=variant.review_notes,
+            override_reason=variant.grade_override_reason,
+            published_at=variant.published_at,
+            published_revision=variant.published_revision if live else None,
+            revision=variant.revision,
+            submitted_revision=variant.submitted_revision,
+            submitted_at=variant.submitted_at,
+            submitted_by=variant.submitted_by.get_username() if variant.submitted_by else "",
+            events=events,
+        )
+
+    @classmethod
+    def from_files(cls, path: Path, draft_path: Path | None) -> VariantRecord:
+        meta, body = read_document(path)
+        status = _status(meta, path)
+        text = _text(meta, body, path)
+        if status == Variant.Status.PUBLISHED:
+            live = text
+            if draft_path is not None:
+                working_meta, draft_body = read_document(draft_path)
+                working, working_status = _text(working_meta, draft_body, draft_path), _status(working_meta, draft_path)
+                if working_status == Variant.Status.PUBLISHED:
+                    raise ContentError(f"{draft_path}: a draft's status is draft or review; the live text is {path}")
+            else:
+                working_meta, working, working_status = meta, text, status
+        else:
+            if draft_path is not None:
+                raise ContentError(f"{draft_path}: {path.name} is not published, so it holds the working text itself")
+            live, working_meta, working, working_status = None, meta, text, status
+        review = _mapping(meta.get("review"), "review", path)
+        events = meta.get("review_record")
+        if not review and events is None:
+            return cls(status=working_status, working=working, live=live)
+        if events is not None and not isinstance(events, list):
+            raise ContentError(f"{path}: review_record must be a list of steps")
+        working_path = draft_path or path
+        reviewer = review.get("reviewer")
+        if live is None and ("published_at" in review or "revision" in review):
+            raise ContentError(f"{path}: a page that is not published has no published_at or revision in review")
+        return cls(
+            status=working_status,
+            working=working,
+            live=live,
+            detailed=True,
+            reviewer=(str(reviewer), str(review.get("credentials") or "")) if reviewer else None,
+            last_reviewed=_date(review.get("last_reviewed"), "review: last_reviewed", path),
+            next_review_due=_date(review.get("next_review_due"), "review: next_review_due", path),
+            review_notes=str(review.get("notes") or ""),
+            override_reason=str(review.get("grade_override_reason") or ""),
+            published_at=_moment(review.get("published_at"), "review: published_at", path),
+            published_revision=_number(review.get("revision"), "review: revision", path),
+            revision=_number(working_meta.get("revision"), "revision", working_path),
+            submitted_revision=_number(working_meta.get("submitted_revision"), "submitted_revision", working_path),
+            submitted_at=_moment(working_meta.get("submitted_at"), "submitted_at", working_path),
+            submitted_by=str(working_meta.get("submitted_by") or ""),
+            events=tuple(_event(step, path) for step in events or []),
+        )
+
+
+STATUSES = {status for status, _ in Variant.Status.choices}
+ACTIONS = {action for action, _ in ReviewEvent.Action.choices}
+
+
+def _status(meta: dict, path: Path) -> str:
+    status = str(meta.get("status") or Variant.Status.DRAFT)
+    if status not in STATUSES:
+        raise ContentError(f"{path}: status must be one of {', '.join(sorted(STATUSES))}")
+    return status
+
+
+def _text(meta: dict, body: str, path: Path) -> Text:
+    # Stored as the model stores text, so the fingerprint matches what a save keeps.
+    text = Text(
+        normalise_line(str(meta.get("title") or "")),
+        normalise_line(str(meta.get("summary") or "")),
+        normalise_text(body),
+    )
+    if len(text.summary) > 160:
+        raise ContentError(f"{path}: summary is longer than 160 characters")
+    return text
+
+
+def _mapping(value, name: str, path: Path) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ContentError(f"{path}: {name} must be keys and values")
+    return value
+
+
+def _date(value, name: str, path: Path) -> datetime.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise ContentError(f"{path}: {name} must be a date such as 2026-12-01") from None
+
+
+def _moment(value, name: str, path: Path) -> datetime.datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        moment = value if isinstance(value, datetime.datetime) else datetime.datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ContentError(f"{path}: {name} must be a time such as 2026-12-01T09:30:00+00:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment.astimezone(datetime.UTC)
+
+
+def _number(value, name: str, path: Path) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ContentError(f"{path}: {name} must be a whole number")
+    return value
+
+
+def _event(step, path: Path) -> EventRecord:
+    step = _mapping(step, "each step of review_record", path)
+    action = str(step.get("action") or "")
+    if action not in ACTIONS:
+        raise ContentError(f"{path}: review_record action must be one of {', '.join(sorted(ACTIONS))}")
+    revision = _number(step.get("revision"), "review_record revision", path)
+    at = _moment(step.get("at"), "review_record at", path)
+    if revision is None or at is None:
+        raise ContentError(f"{path}: every step of review_record has a revision and a time (at)")
+    reviewer = step.get("reviewer")
+    return EventRecord(
+        action=action,
+        revision=revision,
+        at=at,
+        reviewer=(str(reviewer), str(step.get("credentials") or "")) if reviewer else None,
+        by=str(step.get("by") or ""),
+        note=str(step.get("note") or ""),
+        override_reason=str(step.get("override_reason") or ""),
+    )
+
+
+# ---------------------------------------------------------------------------
 
 
 def _sync(
@@ -83,11 +368,15 @@ def _sync(
         report.created.append(label)
         return instance
     as_now = fingerprint(current(instance))
+    if as_now == wanted:
+        # Already what the files say (an editor's change that was exported and committed
+        # counts too): in step with the files from now on.
+        if instance.imported_hash != wanted:
+            model.objects.filter(pk=instance.pk).update(imported_hash=wanted)
+        report.unchanged.append(label)
+        return instance
     if as_now != instance.imported_hash:
         report.kept.append(label)
-        return instance
-    if as_now == wanted:
-        report.unchanged.append(label)
         return instance
     for name, value in values.items():
         if not name.startswith("m2m_"):
@@ -107,7 +396,7 @@ def _reference_values(instance: Reference) -> dict:
 def _import_references(root: Path, report: Report) -> None:
     existing = Reference.objects.in_bulk(field_name="key")
     for path in sorted((root / "references").glob("*.md")):
-        meta = _load(path).metadata
+        meta, _body = read_document(path)
         key = str(meta.get("key") or path.stem)
         values = {name: meta.get(name) or ("" if name != "year" else None) for name in REFERENCE_FIELDS}
         values = {k: (str(v) if v is not None and k != "year" else v) for k, v in values.items()}
@@ -121,11 +410,11 @@ def _glossary_values(instance: GlossaryTerm) -> dict:
 def _import_glossary(root: Path, report: Report) -> None:
     existing = GlossaryTerm.objects.in_bulk(field_name="slug")
     for path in sorted((root / "glossary").glob("*.md")):
-        post = _load(path)
+        meta, body = read_document(path)
         values = {
-            "term": str(post.metadata.get("term") or path.stem),
-            "other_forms": _lines(post.metadata.get("other_forms")),
-            "definition": post.content.strip(),
+            "term": str(meta.get("term") or path.stem),
+            "other_forms": _lines(meta.get("other_forms")),
+            "definition": body.strip(),
         }
         _sync(
             report,
@@ -150,15 +439,15 @@ def _import_disclaimers(root: Path, report: Report, personas: dict[str, Persona]
         }
 
     for path in sorted((root / "disclaimers").glob("*.md")):
-        post = _load(path)
-        slugs = sorted(str(s) for s in post.metadata.get("personas") or [])
+        meta, body = read_document(path)
+        slugs = sorted(str(s) for s in meta.get("personas") or [])
         unknown = [s for s in slugs if s not in personas]
         if unknown:
             raise ContentError(f"{path}: unknown persona(s) {', '.join(unknown)}")
         values = {
-            "title": str(post.metadata.get("title") or path.stem),
-            "text": post.content.strip(),
-            "order": int(post.metadata.get("order") or 0),
+            "title": str(meta.get("title") or path.stem),
+            "text": body.strip(),
+            "order": int(meta.get("order") or 0),
             "m2m_personas": slugs,
         }
         _sync(
@@ -173,6 +462,45 @@ def _import_disclaimers(root: Path, report: Report, personas: dict[str, Persona]
         )
 
 
+def _reviewer(identity: tuple[str, str] | None, path: Path, active: bool = True) -> Reviewer | None:
+    """The board member with this name and credentials, added (without an account) if missing."""
+    if identity is None:
+        return None
+    name, credentials = identity
+    reviewer = Reviewer.objects.filter(name=name, credentials=credentials).first()
+    if reviewer is None:
+        reviewer = Reviewer(name=name, credentials=credentials, active=active)
+        try:
+            reviewer.full_clean()
+        except ValidationError as error:
+            raise ContentError(f"{path}: reviewer {name!r}: {' '.join(error.messages)}") from error
+        reviewer.save()
+    return reviewer
+
+
+def _import_reviewers(root: Path, report: Report) -> None:
+    for path in sorted((root / "reviewers").glob("*.md")):
+        meta, _body = read_document(path)
+        name = str(meta.get("name") or "")
+        if not name.strip():
+            raise ContentError(f"{path}: a reviewer needs a name")
+        active = meta.get("active", True)
+        if not isinstance(active, bool):
+            raise ContentError(f"{path}: active must be true or false")
+        identity = (name, str(meta.get("credentials") or ""))
+        existing = Reviewer.objects.filter(name=identity[0], credentials=identity[1]).first()
+        label = f"reviewer {path.stem}"
+        if existing is None:
+            _reviewer(identity, path, active)
+            report.created.append(label)
+        elif existing.active == active:
+            report.unchanged.append(label)
+        else:
+            # Who is on the board is the operators' call in admin: a file never re-activates
+            # or retires someone.
+            report.kept.append(label)
+
+
 def _topic_values(instance: Topic) -> dict:
     return {
         "title": instance.title,
@@ -185,7 +513,132 @@ def _topic_values(instance: Topic) -> dict:
 
 
 def _variant_values(instance: Variant) -> dict:
+    """What rows loaded before review records existed were fingerprinted by (still recognised)."""
     return {"title": instance.title, "summary": instance.summary, "body": instance.body, "status": instance.status}
+
+
+def _user(username: str):
+    """The account with this username, if this database has one; accounts are never created here."""
+    if not username:
+        return None
+    user_model = get_user_model()
+    return user_model._default_manager.filter(**{user_model.USERNAME_FIELD: username}).first()
+
+
+def _check_citations(topic: Topic, persona: Persona, text: Text | None, path: Path) -> None:
+    if text is None:
+        return
+    unknown = Variant(topic=topic, persona=persona, body=text.body).render().unknown_keys
+    if unknown:
+        raise ContentError(f"{path}: unknown reference key(s) {', '.join(unknown)}")
+
+
+def _apply(variant: Variant, record: VariantRecord, path: Path) -> None:
+    """Make the variant what its files say, through the one publishing path."""
+    if record.live is not None and (
+        not variant.is_live or Text(variant.live_title, variant.live_summary, variant.live_body) != record.live
+    ):
+        variant.title, variant.summary, variant.body = record.live.title, record.live.summary, record.live.body
+        variant.status = Variant.Status.DRAFT
+        variant.save()
+        before = set(variant.review_events.values_list("pk", flat=True))
+        try:
+            # A page that was published above its reading-grade target goes live again
+            # with the reason recorded for it.
+            variant.publish(by=None, override_reason=record.override_reason)
+        except ValidationError as error:
+            raise ContentError(f"{path}: cannot publish: {' '.join(error.messages)}") from error
+        if record.detailed:
+            # The file's own record says how this text went live; loading it is not a new release.
+            variant.review_events.exclude(pk__in=before).delete()
+    variant.title, variant.summary, variant.body = record.working.title, record.working.summary, record.working.body
+    # Saved as a draft and then given its recorded status: saving changed text "in review"
+    # would record a resubmission and e-mail the reviewers.
+    variant.status = Variant.Status.DRAFT
+    variant.save()
+    restored: dict = {"status": record.status}
+    if record.detailed:
+        reviewer = _reviewer(record.reviewer, path)
+        restored |= {
+            "reviewer": reviewer,
+            "last_reviewed": record.last_reviewed,
+            "next_review_due": record.next_review_due,
+            "review_notes": record.review_notes,
+            "grade_override_reason": record.override_reason,
+            "submitted_revision": record.submitted_revision,
+            "submitted_at": record.submitted_at,
+            "submitted_by": _user(record.submitted_by),
+        }
+        if record.revision is not None:
+            restored["revision"] = record.revision
+        if record.live is not None:
+            restored["published_by"] = reviewer.user if reviewer else None
+            if record.published_at is not None:
+                restored["published_at"] = record.published_at
+            if record.published_revision is not None:
+                restored["published_revision"] = record.published_revision
+    else:
+        # Published by the release: the page says plainly that it is not medically reviewed.
+        restored |= {
+            "reviewer": None,
+            "last_reviewed": None,
+            "next_review_due": None,
+            "review_notes": "",
+            "grade_override_reason": "",
+        }
+    # Recorded facts, not an edit: written as they were, without a new revision or history entry.
+    Variant.objects.filter(pk=variant.pk).update(**restored)
+    for event in record.events:
+        reviewer = _reviewer(event.reviewer, path)
+        ReviewEvent.objects.get_or_create(
+            variant=variant,
+            action=event.action,
+            revision=event.revision,
+            at=event.at,
+            defaults={
+                "reviewer": reviewer,
+                "user": reviewer.user if reviewer else _user(event.by),
+                "note": event.note,
+                "override_reason": event.override_reason,
+            },
+        )
+
+
+def _import_variant(
+    report: Report, label: str, topic: Topic, persona: Persona, variant: Variant | None, path: Path
+) -> None:
+    draft_path = path.with_name(path.stem + DRAFT_SUFFIX)
+    record = VariantRecord.from_files(path, draft_path if draft_path.exists() else None)
+    _check_citations(topic, persona, record.live, path)
+    _check_citations(topic, persona, record.working, draft_path if record.has_draft else path)
+    wanted = record.fingerprint()
+    if variant is not None:
+        as_now = VariantRecord.from_variant(variant)
+        loaded_before_records = (
+            variant.imported_hash == fingerprint(_variant_values(variant))
+            and not as_now.detailed
+            and not as_now.has_draft
+        )
+        if as_now.fingerprint() == wanted:
+            # Already what the files say, an exported editor's change included: in step from now on.
+            if variant.imported_hash != wanted:
+                Variant.objects.filter(pk=variant.pk).update(imported_hash=wanted)
+            report.unchanged.append(label)
+            return
+        if variant.imported_hash != as_now.fingerprint() and not loaded_before_records:
+            report.kept.append(label)
+            return
+        if variant.is_live and record.live is None:
+            # Files never take a live page down; that is a reviewer's decision in admin.
+            report.kept.append(f"{label} (live; its file has no published text)")
+            return
+        report.updated.append(label)
+    else:
+        variant = Variant(topic=topic, persona=persona)
+        report.created.append(label)
+    _apply(variant, record, path)
+    variant = Variant.objects.prefetch_related("review_events__reviewer", "review_events__user").get(pk=variant.pk)
+    Variant.objects.filter(pk=variant.pk).update(imported_hash=VariantRecord.from_variant(variant).fingerprint())
 
 
 def _import_topics(root: Path, report: Report, personas: dict[str, Persona]) -> None:
@@ -193,7 +646,6 @@ def _import_topics(root: Path, report: Report, personas: dict[str, Persona]) -> 
     all_slugs = {p.name for p in topic_dirs}
     existing_topics = Topic.objects.in_bulk(field_name="slug")
     kinds = {kind for kind, _ in Topic.Kind.choices}
-    statuses = {status for status, _ in Variant.Status.choices}
     pending_related: list[tuple[Topic, list[str]]] = []
 
     for topic_dir in topic_dirs:
@@ -201,7 +653,7 @@ def _import_topics(root: Path, report: Report, personas: dict[str, Persona]) -> 
         topic_file = topic_dir / "topic.md"
         if not topic_file.exists():
             raise ContentError(f"{topic_dir}: no topic.md")
-        meta = _load(topic_file).metadata
+        meta, _body = read_document(topic_file)
         kind = str(meta.get("kind", ""))
         if kind not in kinds:
             raise ContentError(f"{topic_file}: kind must be one of {', '.join(sorted(kinds))}")
@@ -222,49 +674,24 @@ def _import_topics(root: Path, report: Report, personas: dict[str, Persona]) -> 
         if len(report.created) + len(report.updated) > before:
             pending_related.append((topic, related))
 
-        existing_variants = {v.persona.slug: v for v in topic.variants.select_related("persona")}
+        existing_variants = {
+            v.persona.slug: v
+            for v in topic.variants.select_related("persona", "reviewer", "submitted_by").prefetch_related(
+                "review_events__reviewer", "review_events__user"
+            )
+        }
         for variant_file in sorted(topic_dir.glob("*.md")):
             if variant_file.name == "topic.md":
+                continue
+            if variant_file.name.endswith(DRAFT_SUFFIX):
+                if not variant_file.with_name(variant_file.name.removesuffix(DRAFT_SUFFIX) + ".md").exists():
+                    raise ContentError(f"{variant_file}: a draft without its page's file")
                 continue
             persona = personas.get(variant_file.stem)
             if persona is None:
                 raise ContentError(f"{variant_file}: no persona named {variant_file.stem!r}")
-            post = _load(variant_file)
-            status = str(post.metadata.get("status") or Variant.Status.DRAFT)
-            if status not in statuses:
-                raise ContentError(f"{variant_file}: status must be one of {', '.join(sorted(statuses))}")
-            values = {
-                # Stored as the model stores text, so the fingerprint matches what a save keeps.
-                "title": normalise_line(str(post.metadata.get("title") or "")),
-                "summary": normalise_line(str(post.metadata.get("summary") or "")),
-                "body": normalise_text(post.content),
-                "status": status,
-            }
-            if len(values["summary"]) > 160:
-                raise ContentError(f"{variant_file}: summary is longer than 160 characters")
-            probe = Variant(topic=topic, persona=persona, body=values["body"])
-            unknown = probe.render().unknown_keys
-            if unknown:
-                raise ContentError(f"{variant_file}: unknown reference key(s) {', '.join(unknown)}")
-            before = len(report.created) + len(report.updated)
-            variant = _sync(
-                report,
-                f"variant {slug}/{persona.slug}",
-                existing_variants.get(persona.slug),
-                Variant,
-                {"topic": topic, "persona": persona},
-                values,
-                _variant_values,
-            )
-            if len(report.created) + len(report.updated) > before and status == Variant.Status.PUBLISHED:
-                # Shipped content goes live through the one publishing path, as the
-                # release process (no user), and is recorded as not medically reviewed.
-                try:
-                    variant.publish(by=None, override_reason="")
-                except ValidationError as error:
-                    raise ContentError(f"{variant_file}: cannot publish: {' '.join(error.messages)}") from error
-                variant.imported_hash = fingerprint(_variant_values(variant))
-                variant.save(update_fields=["imported_hash"])
+            label = f"variant {slug}/{persona.slug}"
+            _import_variant(report, label, topic, persona, existing_variants.get(persona.slug), variant_file)
 
     # Related topics point at each other, so they are set once every topic exists.
     by_slug = Topic.objects.in_bulk(field_name="slug")
@@ -282,5 +709,10 @@ def import_content(root: Path = CONTENT_DIR) -> Report:
     _import_references(root, report)
     _import_glossary(root, report)
     _import_disclaimers(root, report, personas)
+    _import_reviewers(root, report)
     _import_topics(root, report, personas)
+    if report.created or report.updated:
+        # Review fields are restored with queryset updates, which do not bump the content
+        # version by themselves: pages must show the restored review line at once.
+        SiteVersion.bump()
     return report

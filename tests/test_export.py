@@ -397,7 +397,7 @@ def test_round_trip_into_an_empty_database_keeps_every_page_and_review(
     pages, state = public_pages(client), review_state()
     reviewers = set(Reviewer.objects.values_list("name", "credentials", "active"))
     assert state["insr-gene/patient"]["review"][0] == ("Rita Example", "MD, endocrinologist")
-    assert len(pages) == 60
+    assert len(pages) == Variant.objects.published().count() >= 60
 
     export_content(tmp_path)
     wipe_content()

@@ -9,10 +9,10 @@ from django.db import transaction
 from django.db.models import Case, Count, ExpressionWrapper, F, FloatField, IntegerField, Max, Q, Value, When
 from django.db.models.functions import Cast, Greatest
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.utils import timezone
 
 from feedback.models import FeedbackPage, PageFeedback, Story, StoryPrompt
+from topics.admin import SafeChangeListAdmin
 
 
 def csv_safe(value) -> str:
@@ -29,17 +29,6 @@ def csv_response(filename: str, header: list[str], rows) -> HttpResponse:
     for row in rows:
         writer.writerow([csv_safe(cell) for cell in row])
     return response
-
-
-class SafeChangeListAdmin(admin.ModelAdmin):
-    """A hand-edited filter such as ?created__year=99999999999999999999 gets a 400 page, not a crash."""
-
-    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
-        try:
-            return super().changelist_view(request, extra_context)
-        except (OverflowError, ValueError):
-            message = "That filter is not one this list understands. Please go back and choose it again."
-            return render(request, "400.html", {"message": message}, status=400)
 
 
 class ResponseInline(admin.TabularInline):

@@ -12,7 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -88,7 +88,18 @@ def pk_or_404(model: type[models.Model], value: str):
     return pk
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+class SafeChangeListAdmin(admin.ModelAdmin):
+    """A hand-edited filter such as ?updated_at__year=99999999999999999999 gets a 400 page, not a crash."""
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        try:
+            return super().changelist_view(request, extra_context)
+        except (OverflowError, ValueError):
+            message = "That filter is not one this list understands. Please go back and choose it again."
+            return render(request, "400.html", {"message": message}, status=400)
+
+
+class HistoryAdmin(SafeChangeListAdmin, SimpleHistoryAdmin):
     """django-simple-history's admin (history, diff, revert), with its URLs checked first.
 
     Its views pass the ids in the URL straight to the database, so a mistyped address
@@ -178,7 +189,7 @@ WIDE_FIELDS = {
 
 
 @admin.register(Persona)
-class PersonaAdmin(admin.ModelAdmin):
+class PersonaAdmin(SafeChangeListAdmin):
     list_display = ["name", "slug", "max_grade", "order", "is_default", "audience_type"]
     list_editable = ["order"]
     prepopulated_fields = {"slug": ["name"]}
@@ -641,7 +652,7 @@ class NeedsReviewFilter(admin.SimpleListFilter):
 
 
 @admin.register(VariantNeedingReview)
-class NeedsReviewAdmin(admin.ModelAdmin):
+class NeedsReviewAdmin(SafeChangeListAdmin):
     """The medical reviewers' queue: pending, overdue and never-reviewed pages."""
 
     list_display = ["variant_link", "persona", "why", "submitted_at", "next_review_due", grade_against_target]
@@ -728,7 +739,7 @@ class GlossaryTermAdmin(HistoryAdmin):
 
 
 @admin.register(Reviewer)
-class ReviewerAdmin(admin.ModelAdmin):
+class ReviewerAdmin(SafeChangeListAdmin):
     list_display = ["name", "credentials", "user", "active"]
     list_filter = ["active"]
     search_fields = ["name", "credentials"]

@@ -432,21 +432,23 @@ def public_cache_control(mode: str) -> str:
     return "max-age=0"
 
 
-def _compress(content: bytes) -> dict[str, bytes]:
+def _compress(content: bytes, *, long_lived: bool) -> dict[str, bytes]:
     # mtime=0: the same page always compresses to the same bytes. Brotli's quality 5 costs
-    # about a millisecond for a topic page and still beats gzip's best by a tenth.
+    # about a millisecond for a topic page and still beats gzip's best by a tenth. A page
+    # kept for a day (a topic page) is compressed once per content change and sent to
+    # every visitor, so it gets quality 10: about 15 ms once, a ninth fewer bytes for all.
     bodies = {"gzip": gzip.compress(content, compresslevel=9, mtime=0)}
     if brotli is not None:
-        bodies["br"] = brotli.compress(content, quality=5)
+        bodies["br"] = brotli.compress(content, quality=10 if long_lived else 5)
     return bodies
 
 
-def _page(response: HttpResponse, mode: str) -> tuple:
+def _page(response: HttpResponse, mode: str, *, long_lived: bool = False) -> tuple:
     """What is stored: (mode, compressed bodies by coding, identity ETag, headers)."""
     content = response.content
     etag = hashlib.md5(content, usedforsecurity=False).hexdigest()
     headers = [(name, value) for name, value in response.items() if name.lower() not in _TRANSPORT_HEADERS]
-    return mode, _compress(content), etag, headers
+    return mode, _compress(content, long_lived=long_lived), etag, headers
 
 
 def _respond(request: HttpRequest, page: tuple) -> HttpResponse:
@@ -533,7 +535,7 @@ def _serve(request: HttpRequest, view: CachedView, version: int, get_response) -
     if mode is None or mode not in keys:
         return _uncacheable(response)
     patch_vary_headers(response, [*HTMX_HEADERS, "Accept-Encoding"])
-    page = _page(response, mode)
+    page = _page(response, mode, long_lived=view.seconds >= CACHE_SECONDS)
     shared_cache.set(keys[mode], page, view.seconds)
     recent_pages.put(keys[mode], page)
     return _respond(request, page)

@@ -76,6 +76,29 @@ def insr_topic(make_topic, make_reference, make_variant):
     return topic
 
 
+@pytest.fixture
+def editor(django_user_model):
+    """Edna, in the Editors group."""
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("edna", "edna@example.org", "editor-password-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+@pytest.fixture
+def reviewer_user(django_user_model):
+    """Rita, a medical reviewer with her entry on the review board."""
+    from django.contrib.auth.models import Group
+
+    from topics.models import Reviewer
+
+    user = django_user_model.objects.create_user("rita", "rita@example.org", "reviewer-password-123", is_staff=True)
+    user.groups.add(Group.objects.get(name="Medical reviewers"))
+    Reviewer.objects.create(name="Rita Example", credentials="MD, endocrinologist", user=user)
+    return user
+
+
 @pytest.fixture(autouse=True)
 def empty_page_cache():
     """Cached pages are keyed by content version, which restarts in every test database."""

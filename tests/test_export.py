@@ -7,7 +7,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.core.management.color import no_style
 from django.db import connection
@@ -56,21 +55,6 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch) -> Clock:
     return Clock(monkeypatch)
-
-
-@pytest.fixture
-def editor(django_user_model):
-    user = django_user_model.objects.create_user("edna", "edna@example.org", "editor-password-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
-
-
-@pytest.fixture
-def reviewer_user(django_user_model):
-    user = django_user_model.objects.create_user("rita", "rita@example.org", "reviewer-password-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Medical reviewers"))
-    Reviewer.objects.create(name="Rita Example", credentials="MD, endocrinologist", user=user)
-    return user
 
 
 def wipe_content() -> None:

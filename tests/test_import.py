@@ -193,18 +193,6 @@ def test_shipped_content_imports_twice_without_changes(db, tmp_path):
         assert personas == {"patient", "caregiver", "student", "professional"}
 
 
-@pytest.fixture
-def reviewer_user(django_user_model):
-    from django.contrib.auth.models import Group
-
-    from topics.models import Reviewer
-
-    user = django_user_model.objects.create_user("rita", "rita@example.org", "reviewer-password-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Medical reviewers"))
-    Reviewer.objects.create(name="Rita Example", credentials="MD, endocrinologist", user=user)
-    return user
-
-
 def test_import_never_undoes_a_review_made_in_admin(content, db, reviewer_user):
     import_content(content)
     variant = Variant.objects.get(topic__slug="insr-gene", persona__slug="patient")

@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -15,21 +14,6 @@ from topics.importing import import_content
 from topics.models import Disclaimer, GlossaryTerm, Reference, Reviewer, ReviewEvent, Topic, Variant
 
 PAGE = "/topics/insr-gene/patient/"
-
-
-@pytest.fixture
-def editor(django_user_model):
-    user = django_user_model.objects.create_user("edna", "edna@example.org", "editor-password-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
-
-
-@pytest.fixture
-def reviewer_user(django_user_model):
-    user = django_user_model.objects.create_user("rita", "rita@example.org", "reviewer-password-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Medical reviewers"))
-    Reviewer.objects.create(name="Rita Example", credentials="MD, endocrinologist", user=user)
-    return user
 
 
 @pytest.fixture

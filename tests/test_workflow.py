@@ -10,24 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from topics.importing import import_content
-from topics.models import Reviewer, Variant
+from topics.models import Variant
 
 PAGE = "/topics/insr-gene/patient/"
-
-
-@pytest.fixture
-def editor(django_user_model):
-    user = django_user_model.objects.create_user("edna", "edna@example.org", "editor-password-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
-    return user
-
-
-@pytest.fixture
-def reviewer_user(django_user_model):
-    user = django_user_model.objects.create_user("rita", "rita@example.org", "reviewer-password-123", is_staff=True)
-    user.groups.add(Group.objects.get(name="Medical reviewers"))
-    Reviewer.objects.create(name="Rita Example", credentials="MD, endocrinologist", user=user)
-    return user
 
 
 def form_data(variant: Variant, **changes) -> dict:

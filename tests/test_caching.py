@@ -635,3 +635,12 @@ def test_pages_cached_by_url_are_what_any_visitor_would_get_uncached(client, ins
     for persona in ("caregiver", "professional"):  # served from the cache now
         client.cookies["persona"] = persona
         assert client.get(url).content == uncached[persona]
+
+
+def test_a_visitors_feedback_thank_you_is_never_served_from_or_stored_in_the_cache(client, insr_topic):
+    plain = client.get("/topics/insr-gene/patient/").content.decode()
+    assert "Thank you" not in plain
+    thanked = client.get("/topics/insr-gene/patient/?feedback=thanks")
+    assert "Thank you" in thanked.content.decode()
+    assert "no-store" in thanked["Cache-Control"]
+    assert "Thank you" not in client.get("/topics/insr-gene/patient/").content.decode()

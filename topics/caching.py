@@ -76,13 +76,23 @@ _render_slots = threading.BoundedSemaphore(RENDER_SLOTS)
 class CachedView:
     """What a cacheable view's pages depend on, besides the path."""
 
-    def __init__(self, query: tuple[str, ...], vary_on_persona: bool, seconds: int) -> None:
+    def __init__(
+        self, query: tuple[str, ...], vary_on_persona: bool, seconds: int, uncached_query: tuple[str, ...] = ()
+    ) -> None:
         self.query = tuple(sorted(query))
         self.vary_on_persona = vary_on_persona
         self.seconds = seconds
+        self.uncached_query = uncached_query
 
 
-def cached_page(view=None, *, query: tuple[str, ...] = (), vary_on_persona: bool = False, seconds: int = CACHE_SECONDS):
+def cached_page(
+    view=None,
+    *,
+    query: tuple[str, ...] = (),
+    vary_on_persona: bool = False,
+    seconds: int = CACHE_SECONDS,
+    uncached_query: tuple[str, ...] = (),
+):
     """Mark a view's pages as cacheable by the page cache middleware.
 
     ``query`` names every query parameter the view reads; others are left out of the
@@ -90,6 +100,9 @@ def cached_page(view=None, *, query: tuple[str, ...] = (), vary_on_persona: bool
     few pages whose links follow the visitor's remembered persona (home, search);
     every other page is the same for everyone, because the persona is in its URL.
     ``seconds`` is how long a page is kept: shorter for pages with free-text keys.
+    ``uncached_query`` names parameters that make a page one visitor's own (a
+    thank-you carrying a signed token): with one of them the page is neither served
+    from the cache nor stored.
     """
 
     def decorator(view_func):
@@ -102,7 +115,7 @@ def cached_page(view=None, *, query: tuple[str, ...] = (), vary_on_persona: bool
             return response
 
         # functools.wraps copies this onto the decorators outside (require_safe, ...).
-        setattr(wrapper, VIEW_ATTRIBUTE, CachedView(query, vary_on_persona, seconds))
+        setattr(wrapper, VIEW_ATTRIBUTE, CachedView(query, vary_on_persona, seconds, uncached_query))
         return wrapper
 
     return decorator(view) if view is not None else decorator
@@ -502,7 +515,7 @@ def page_cache(get_response):
         if request.method not in ("GET", "HEAD") or settings.SESSION_COOKIE_NAME in request.COOKIES:
             return _uncacheable(get_response(request))
         view = _cached_view(request.path_info, get_urlconf())
-        if view is None:
+        if view is None or any(name in request.GET for name in view.uncached_query):
             return _uncacheable(get_response(request))
         try:
             version = _content_version()

@@ -96,7 +96,8 @@ def topic_redirect(request: HtmxHttpRequest, topic: str) -> HttpResponse:
 
 
 @require_safe
-@cached_page
+# ?feedback= carries one visitor's thank-you (feedback.views): never cached, never served from the cache.
+@cached_page(uncached_query=("feedback",))
 def variant_detail(request: HtmxHttpRequest, topic: str, persona: str) -> HttpResponse:
     # Staff may read the working text at the public address; nobody else can ask for it.
     preview = "preview" in request.GET and request.user.is_staff

@@ -423,4 +423,4 @@ def test_hand_edited_admin_filters_get_a_400_page(admin_client, model):
     url = reverse(f"admin:topics_{model}_changelist")
     response = admin_client.get(url, {"updated_at__year": "99999999999999999999", "pk__gt": "99999999999999999999"})
     assert response.status_code in (200, 302, 400)
-    assert response.status_code != 500
+    assert admin_client.get(url, {"q": "a\x00b"}).status_code == 400

@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models
+from django.db import DataError, models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.response import TemplateResponse
@@ -92,10 +92,13 @@ class SafeChangeListAdmin(admin.ModelAdmin):
     """A hand-edited filter such as ?updated_at__year=99999999999999999999 gets a 400 page, not a crash."""
 
     def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        message = "That filter is not one this list understands. Please go back and choose it again."
+        # PostgreSQL refuses NUL in text: say so before asking it.
+        if any("\x00" in value for _name, values in request.GET.lists() for value in values):
+            return render(request, "400.html", {"message": message}, status=400)
         try:
             return super().changelist_view(request, extra_context)
-        except (OverflowError, ValueError):
-            message = "That filter is not one this list understands. Please go back and choose it again."
+        except (OverflowError, ValueError, DataError):
             return render(request, "400.html", {"message": message}, status=400)
 
 

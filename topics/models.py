@@ -263,6 +263,15 @@ class VariantQuerySet(InvalidatingQuerySet):
         """
         return self.filter(published_at__isnull=False)
 
+    def returned_to(self, user) -> VariantQuerySet:
+        """Pages ``user`` sent for review that a reviewer sent back (their last step: changes requested)."""
+        last_action = ReviewEvent.objects.filter(variant=models.OuterRef("pk")).values("action")[:1]
+        return (
+            self.filter(status=Variant.Status.DRAFT, submitted_by=user)
+            .annotate(last_action=models.Subquery(last_action))
+            .filter(last_action=ReviewEvent.Action.CHANGES_REQUESTED)
+        )
+
     def needing_review(self) -> VariantQuerySet:
         """Submitted for review, overdue for review, or live and never medically reviewed."""
         today = timezone.localdate()

@@ -8,16 +8,17 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # clients that send their headers slowly held both workers and the whole site (even
 # /healthz) waited for them. gthread moves a connection that has sent nothing for five
 # seconds to its poller, and a thread that waits for a slow client's next header line
-# holds only itself: with 24 threads a worker keeps answering while 20 slow clients
-# hold threads. What it cannot do is jump its queue: when more requests are in flight
-# than threads (50 slow uncached searches on one worker), a cached page waits its turn.
-# Cached pages are mostly I/O (one small query, a Redis read), which threads overlap
-# well; topics.caching lets only a few uncached renders run at once per worker, so
-# CPU-heavy searches cannot crowd out cached pages.
-# Each busy thread may hold one database connection: keep WEB_CONCURRENCY x
-# GUNICORN_THREADS under the database plan's connection limit.
+# holds only itself.
+# Many threads, because a request waits for a free thread in arrival order: with 24, fifty
+# slow uncached searches filled every thread and a cached page queued behind them (median
+# 217 ms). With 64, a cached page finds a thread at once and is served in about 2 ms while
+# topics.caching lets only a few uncached renders run per worker (the rest sleep, holding
+# no CPU). Idle threads cost almost nothing.
+# Threads do not hold database connections: on PostgreSQL each worker has a pool of
+# DATABASE_POOL_SIZE (settings.py). Keep WEB_CONCURRENCY x DATABASE_POOL_SIZE under the
+# database plan's connection limit.
 worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "24"))
+threads = int(os.environ.get("GUNICORN_THREADS", "64"))
 timeout = 30
 # Browsers and a CDN reuse connections; close idle ones after a few seconds.
 keepalive = 5

@@ -162,6 +162,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # is locked" at once; taking the write lock when the transaction starts, and waiting
     # for it, lets concurrent saves queue instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"transaction_mode": "IMMEDIATE", "timeout": 20})
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and (
+    pool_size := int(os.environ.get("DATABASE_POOL_SIZE", "16"))
+):
+    # PostgreSQL: a pool per process instead of one persistent connection per thread.
+    # gunicorn runs many threads (gunicorn.conf.py) so that a cached page never queues
+    # behind slow uncached ones; with a connection each they would exceed the database
+    # plan's limit. Connections now go back to the pool after each request, so a worker
+    # holds at most DATABASE_POOL_SIZE, whatever its thread count. (Django requires
+    # CONN_MAX_AGE 0 with a pool: the pool keeps the connections alive instead.)
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": pool_size, "timeout": 10}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Whole rendered pages are cached (topics.caching). Per process by default; with

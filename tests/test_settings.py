@@ -84,3 +84,29 @@ def test_production_without_any_site_address_fails_the_release_check():
     result = run_check({"DJANGO_SECRET_KEY": "x" * 60})
     assert result.returncode != 0
     assert "topics.E001" in result.stderr and "DJANGO_SITE_URL" in result.stderr
+
+
+def _database_settings(database_url: str, **extra: str) -> str:
+    code = "from django.conf import settings; d = settings.DATABASES['default']; print(d['CONN_MAX_AGE'], d['OPTIONS'])"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+    env.update({"DJANGO_SETTINGS_MODULE": "insr_site.settings", "DJANGO_SECRET_KEY": "x" * 60})
+    env.update({"DATABASE_URL": database_url, **extra})
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); " + code],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_postgresql_workers_share_a_bounded_connection_pool_not_one_connection_per_thread():
+    # gunicorn runs 64 threads per worker: the pool, not the thread count, bounds connections.
+    assert _database_settings("postgres://u@127.0.0.1:5432/db") == (
+        "0 {'pool': {'min_size': 2, 'max_size': 16, 'timeout': 10}}"
+    )
+    assert "'max_size': 5" in _database_settings("postgres://u@127.0.0.1:5432/db", DATABASE_POOL_SIZE="5")
+
+
+def test_the_pool_can_be_turned_off_and_sqlite_never_has_one():
+    assert _database_settings("postgres://u@127.0.0.1:5432/db", DATABASE_POOL_SIZE="0") == "60 {}"
+    assert "pool" not in _database_settings("sqlite:////tmp/insr-settings-check.sqlite3")

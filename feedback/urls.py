@@ -8,5 +8,4 @@ urlpatterns = [
     path("feedback/", views.vote, name="vote"),
     path("feedback/comment/", views.comment, name="comment"),
     path("topics/<slug:topic>/<slug:persona>/share/", views.share, name="share"),
-    path("about/privacy/", views.privacy, name="privacy"),
 ]

@@ -1,4 +1,7 @@
-"""Visitors' voices: page feedback, readers' experiences and the privacy page.
+"""Visitors' voices: page feedback and readers' experiences.
+
+What is kept, and for how long, is said on /about/privacy/ (an about page, shipped as
+content; a test checks that it states the retention constants in feedback.models).
 
 Topic pages are cached whole, the same for everyone, so the forms on them carry no
 CSRF token. The views below that take a visitor's post refuse it when the browser
@@ -14,11 +17,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.middleware import HtmxDetails
 
-from feedback import guards, models
+from feedback import guards
 from feedback.forms import CommentForm, FeedbackForm, StoryForm
 from feedback.models import FeedbackPage, PageFeedback, Story, StoryPrompt
 from topics import selectors
@@ -203,18 +206,3 @@ def _story_sent(request: HtmxHttpRequest, context: dict) -> HttpResponse:
     if request.htmx:
         return render(request, "feedback/share.html#story-sent", context)
     return redirect(reverse("feedback:share", args=[context["topic"].slug, context["persona"].slug]) + "?sent=1")
-
-
-@require_safe
-@cached_page
-def privacy(request: HttpRequest) -> HttpResponse:
-    return render(
-        request,
-        "feedback/privacy.html",
-        {
-            "feedback_days": models.FEEDBACK_KEPT_DAYS,
-            "rejected_days": models.REJECTED_STORY_KEPT_DAYS,
-            "unmoderated_days": models.UNMODERATED_STORY_KEPT_DAYS,
-            "stories_per_hour": STORIES_PER_HOUR,
-        },
-    )

@@ -40,14 +40,16 @@ LIMITS = {"patient": Decimal("6.0"), "caregiver": Decimal("6.0"), "student": Dec
 
 @pytest.fixture
 def shipped(db):
+    """Every shipped page of a health topic. The about pages (one version each, no sources
+    or care cards) have their own checks in tests/test_about.py."""
     import_content()
-    return list(Variant.objects.select_related("topic", "persona"))
+    return list(Variant.objects.health_pages().select_related("topic", "persona"))
 
 
 def test_every_required_topic_is_published_for_all_four_personas(shipped):
     personas = set(Persona.objects.values_list("slug", flat=True))
     assert REQUIRED_TOPICS <= set(Topic.objects.values_list("slug", flat=True))
-    for topic in Topic.objects.all():
+    for topic in Topic.objects.health_topics():
         published = set(Variant.objects.published().filter(topic=topic).values_list("persona__slug", flat=True))
         assert published == personas, topic.slug
 
@@ -63,7 +65,7 @@ def test_every_variant_within_its_reading_grade(shipped):
 
 def test_professional_pages_are_at_least_two_grades_above_patient(shipped):
     grades = {(v.topic.slug, v.persona.slug): v.reading_grade for v in shipped}
-    for topic in Topic.objects.values_list("slug", flat=True):
+    for topic in Topic.objects.health_topics().values_list("slug", flat=True):
         assert grades[(topic, "professional")] >= grades[(topic, "patient")] + 2, topic
 
 
@@ -142,7 +144,7 @@ def test_every_shipped_page_has_its_own_title_description_and_canonical(shipped,
         assert title not in titles, (url, titles.get(title))
         assert description not in descriptions, (url, descriptions.get(description))
         titles[title], descriptions[description] = url, url
-    assert len(titles) == 4 * Topic.objects.count()
+    assert len(titles) == 4 * Topic.objects.health_topics().count() + Topic.objects.about_pages().count()
 
 
 # Structure a reader can act on (issue: key points, care cards, questions, honest notes) ----------
@@ -257,5 +259,6 @@ def test_plain_pages_leave_no_hard_word_unexplained(shipped):
 def test_unreviewed_page_says_so_under_its_title(shipped, client):
     html = client.get("/topics/insulin-resistance/patient/").content.decode()
     header = re.search(r'<header class="article-header">.*?</header>', html, re.S).group(0)
-    assert '<p class="notice review-notice" role="note"><strong>Not yet medically reviewed.</strong>' in header
-    assert header.index("review-notice") > header.index('id="page-title"')
+    assert '<div class="trust-panel" data-review-status="not-reviewed">' in header
+    assert "Not yet medically reviewed: written from the sources listed below" in header
+    assert header.index("data-review-status") > header.index('id="page-title"')

@@ -120,7 +120,15 @@ def review_state() -> dict:
         ]
         state[f"{v.topic.slug}/{v.persona.slug}"] = {
             "working": (v.title, v.summary, v.body, v.status, v.revision),
-            "live": (v.live_title, v.live_summary, v.live_body, v.live_html, v.live_reading_grade, v.published_at),
+            "live": (
+                v.live_title,
+                v.live_summary,
+                v.live_body,
+                v.live_html,
+                v.live_reading_grade,
+                v.published_at,
+                v.written_on,
+            ),
             "published_revision": v.published_revision,
             "review": (
                 (v.reviewer.name, v.reviewer.credentials) if v.reviewer else None,
@@ -240,8 +248,9 @@ def test_shipped_content_exports_byte_for_byte(db, tmp_path):
         assert b"\r" not in data and data.endswith(b"\n") and not data.endswith(b"\n\n"), name
 
 
-def test_one_sentence_changed_and_published_is_a_one_line_diff(db, tmp_path):
+def test_one_sentence_changed_and_published_is_a_one_line_diff(db, tmp_path, clock):
     import_content()
+    clock.at(datetime.datetime(2027, 3, 4, 9, 0, tzinfo=datetime.UTC))
     variant = Variant.objects.get(topic__slug="insr-gene", persona__slug="patient")
     old = "Insulin is a hormone. It is a signal that moves through your blood."
     assert old in variant.body
@@ -252,8 +261,10 @@ def test_one_sentence_changed_and_published_is_a_one_line_diff(db, tmp_path):
     before = (CONTENT_DIR / "topics/insr-gene/patient.md").read_text().splitlines()
     after = (tmp_path / "topics/insr-gene/patient.md").read_text().splitlines()
     assert len(before) == len(after)
+    # The sentence, and the day the live text last changed: the day it was published.
     assert [(a, b) for a, b in zip(before, after, strict=True) if a != b] == [
-        (next(line for line in before if old in line), next(line for line in after if "message carried" in line))
+        (next(line for line in before if line.startswith("updated: ")), 'updated: "2027-03-04"'),
+        (next(line for line in before if old in line), next(line for line in after if "message carried" in line)),
     ]
     changed = [
         name for name in files_under(CONTENT_DIR) if (CONTENT_DIR / name).read_bytes() != (tmp_path / name).read_bytes()

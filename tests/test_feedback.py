@@ -12,6 +12,7 @@ from django.utils import timezone
 from feedback import guards
 from feedback.models import FeedbackPage, PageFeedback, RateLimitHit, Story, StoryPrompt, purge_expired
 from feedback.views import STORIES_PER_HOUR
+from topics.importing import import_content
 from topics.models import Persona, SiteVersion
 
 PAGE = "/topics/insr-gene/patient/"
@@ -465,6 +466,7 @@ def test_answers_export_as_csv(moderator_client, story_topic):
 
 
 def test_privacy_page_says_what_is_kept_and_is_linked_from_every_footer(client, insr_topic):
+    import_content()  # the privacy page is an about page, shipped as content (tests/test_about.py)
     html = client.get("/about/privacy/").content.decode()
     for words in ["persona", "localStorage", "365 days", "30 days", "Readers' experiences", "risk test"]:
         assert words in html

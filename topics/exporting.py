@@ -188,9 +188,12 @@ def _event_fields(event: EventRecord) -> dict:
     }
 
 
-def _working_fields(record: VariantRecord, text: Text) -> dict:
-    """The working text's front matter: in the page's file, or in its .draft.md beside a live text."""
-    fields = {"title": text.title, "summary": text.summary, "status": Word(record.status)}
+def _working_fields(record: VariantRecord, text: Text, updated: datetime.date | None = None) -> dict:
+    """The working text's front matter: in the page's file, or in its .draft.md beside a live text.
+
+    ``updated`` (the day the live text was written) only goes in the file holding the live text.
+    """
+    fields = {"title": text.title, "summary": text.summary, "status": Word(record.status), "updated": _date(updated)}
     if record.detailed:
         fields |= {
             "revision": record.revision,
@@ -205,12 +208,17 @@ def variant_files(record: VariantRecord) -> tuple[str, str | None]:
     """The page's file and, when a pending text differs from the live one, its draft file."""
     if record.has_draft:
         live = record.live
-        fields = {"title": live.title, "summary": live.summary, "status": Word(Variant.Status.PUBLISHED.value)}
+        fields = {
+            "title": live.title,
+            "summary": live.summary,
+            "status": Word(Variant.Status.PUBLISHED.value),
+            "updated": _date(record.updated),
+        }
         body = live.body
     else:
         # The working text is the live text (or nothing is live): one file holds it all.
         text = record.live or record.working
-        fields = _working_fields(record, text)
+        fields = _working_fields(record, text, updated=record.updated)
         body = text.body
     if record.detailed:
         name, credentials = record.reviewer or (None, None)

@@ -26,6 +26,7 @@ from django.db import models, transaction
 from frontmatter.default_handlers import YAMLHandler
 
 from topics.models import (
+    ABOUT_SLUG,
     Disclaimer,
     GlossaryTerm,
     Persona,
@@ -35,6 +36,7 @@ from topics.models import (
     SiteVersion,
     Topic,
     Variant,
+    about_page_name,
     normalise_line,
 )
 from topics.rendering import normalise_text
@@ -151,6 +153,8 @@ class VariantRecord:
     status: str
     working: Text
     live: Text | None = None
+    # The day the live text was written or last changed (`updated` in the page's file).
+    updated: datetime.date | None = None
     detailed: bool = False
     reviewer: tuple[str, str] | None = None
     last_reviewed: datetime.date | None = None
@@ -175,6 +179,11 @@ class VariantRecord:
         # is an account that another database may not have, so it is not compared either.
         values = dataclasses.asdict(self)
         del values["events"], values["submitted_by"]
+        if values["updated"] is None:
+            # Left out rather than None, so rows loaded before pages carried a date keep
+            # their fingerprint: the next load then adds the date instead of taking the
+            # row for an editor's change.
+            del values["updated"]
         return fingerprint(values)
 
     @classmethod
@@ -191,13 +200,15 @@ class VariantRecord:
             or variant.grade_override_reason
             or not all(event.is_release for event in events)
         )
+        updated = variant.written_on if live else None
         if not detailed:
-            return cls(status=variant.status, working=working, live=live)
+            return cls(status=variant.status, working=working, live=live, updated=updated)
         reviewer = variant.reviewer
         return cls(
             status=variant.status,
             working=working,
             live=live,
+            updated=updated,
             detailed=True,
             reviewer=(reviewer.name, reviewer.credentials) if reviewer else None,
             last_reviewed=variant.last_reviewed,
@@ -231,10 +242,13 @@ class VariantRecord:
             if draft_path is not None:
                 raise ContentError(f"{draft_path}: {path.name} is not published, so it holds the working text itself")
             live, working_meta, working, working_status = None, meta, text, status
+        updated = _date(meta.get("updated"), "updated", path)
+        if updated is not None and live is None:
+            raise ContentError(f"{path}: updated is the day the published text was written; this page is not published")
         review = _mapping(meta.get("review"), "review", path)
         events = meta.get("review_record")
         if not review and events is None:
-            return cls(status=working_status, working=working, live=live)
+            return cls(status=working_status, working=working, live=live, updated=updated)
         if events is not None and not isinstance(events, list):
             raise ContentError(f"{path}: review_record must be a list of steps")
         working_path = draft_path or path
@@ -245,6 +259,7 @@ class VariantRecord:
             status=working_status,
             working=working,
             live=live,
+            updated=updated,
             detailed=True,
             reviewer=(str(reviewer), str(review.get("credentials") or "")) if reviewer else None,
             last_reviewed=_date(review.get("last_reviewed"), "review: last_reviewed", path),
@@ -557,6 +572,10 @@ def _apply(variant: Variant, record: VariantRecord, path: Path) -> None:
     variant.status = Variant.Status.DRAFT
     variant.save()
     restored: dict = {"status": record.status}
+    if record.live is not None:
+        # The day the text was written, from its file: publishing just now set today,
+        # which for shipped content is only the day of the release. No date: none shown.
+        restored["written_on"] = record.updated
     if record.detailed:
         reviewer = _reviewer(record.reviewer, path)
         restored |= {
@@ -657,6 +676,8 @@ def _import_topics(root: Path, report: Report, personas: dict[str, Persona]) -> 
         kind = str(meta.get("kind", ""))
         if kind not in kinds:
             raise ContentError(f"{topic_file}: kind must be one of {', '.join(sorted(kinds))}")
+        if kind == Topic.Kind.ABOUT and about_page_name(slug) is None:
+            raise ContentError(f"{topic_file}: an about page's folder is {ABOUT_SLUG} or {ABOUT_SLUG}-<page>")
         related = sorted(str(s) for s in meta.get("related") or [])
         missing = [s for s in related if s not in all_slugs]
         if missing:

@@ -177,13 +177,44 @@ class Persona(InvalidatesPages):
         return self.name
 
 
+# About pages are topics whose slug is "about" (served at /about/) or "about-<page>"
+# (served at /about/<page>/): slugs are unique across topics, so the two never collide.
+ABOUT_SLUG = "about"
+
+
+def about_page_name(slug: str) -> str | None:
+    """The <page> of /about/<page>/ for an about topic's slug ("" for /about/ itself); None if it is not one."""
+    if slug == ABOUT_SLUG:
+        return ""
+    page = slug.removeprefix(f"{ABOUT_SLUG}-")
+    return page if page != slug and page else None
+
+
+def about_topic_slug(page: str) -> str:
+    """The slug of the about topic served at /about/<page>/ (page "" is /about/)."""
+    return f"{ABOUT_SLUG}-{page}" if page else ABOUT_SLUG
+
+
 class TopicQuerySet(InvalidatingQuerySet):
+    def health_topics(self) -> TopicQuerySet:
+        """Every topic but the site's own about pages: what /topics/, search and listings may show.
+
+        The about pages (Topic.Kind.ABOUT) go through the same editing and review as
+        every page, but they are served at /about/ and never listed as health topics.
+        """
+        return self.exclude(kind=Topic.Kind.ABOUT)
+
+    def about_pages(self) -> TopicQuerySet:
+        return self.filter(kind=Topic.Kind.ABOUT)
+
     def published(self) -> TopicQuerySet:
-        """Topics with at least one published variant: the ones public pages list.
+        """Health topics with at least one published variant: the ones public pages list.
 
         EXISTS, not a join, so the cost stays that of an index lookup per topic.
         """
-        return self.filter(models.Exists(Variant.objects.published().filter(topic=models.OuterRef("pk"))))
+        return self.health_topics().filter(
+            models.Exists(Variant.objects.published().filter(topic=models.OuterRef("pk")))
+        )
 
 
 class Topic(InvalidatesPages):
@@ -193,6 +224,9 @@ class Topic(InvalidatesPages):
         SYMPTOM = "symptom", "Signs and symptoms"
         TREATMENT = "treatment", "Treatment and self-care"
         GENE = "gene", "Genes"
+        # The publisher explaining itself (/about/, /about/<page>/): reviewed like every
+        # page, kept out of every list of health topics (TopicQuerySet.health_topics).
+        ABOUT = "about", "About this site"
 
     slug = models.SlugField(
         unique=True, help_text="Used in page addresses, e.g. “insr-gene”. Changing it breaks links."
@@ -239,7 +273,19 @@ class Topic(InvalidatesPages):
             variant.refresh_search_vector()
 
     def get_absolute_url(self) -> str:
+        if self.kind == self.Kind.ABOUT:
+            page = about_page_name(self.slug)
+            return reverse("topics:about-page", kwargs={"page": page}) if page else reverse("topics:about")
         return reverse("topics:topic", kwargs={"topic": self.slug})
+
+    def clean(self) -> None:
+        if self.kind == self.Kind.ABOUT and about_page_name(self.slug) is None:
+            raise ValidationError(
+                {
+                    "slug": f"An about page's slug is “{ABOUT_SLUG}” (for /about/) or starts with “{ABOUT_SLUG}-” "
+                    f"(“{ABOUT_SLUG}-privacy” is /about/privacy/)."
+                }
+            )
 
     def is_public(self) -> bool:
         """Shown to visitors: its title, summary, names and links appear on live pages."""
@@ -262,6 +308,13 @@ class VariantQuerySet(InvalidatingQuerySet):
         sets. Its working text may meanwhile be a newer draft or in review.
         """
         return self.filter(published_at__isnull=False)
+
+    def health_pages(self) -> VariantQuerySet:
+        """Pages of health topics, not of the about pages (see TopicQuerySet.health_topics)."""
+        return self.exclude(topic__kind=Topic.Kind.ABOUT)
+
+    def about_pages(self) -> VariantQuerySet:
+        return self.filter(topic__kind=Topic.Kind.ABOUT)
 
     def returned_to(self, user) -> VariantQuerySet:
         """Pages ``user`` sent for review that a reviewer sent back (their last step: changes requested)."""
@@ -291,7 +344,8 @@ class Revision:
     html: str
     citation_keys: list
     reading_grade: Decimal
-    updated: datetime.datetime | None
+    # The day this text was written or last changed (never the day it was loaded); None if unknown.
+    updated: datetime.date | None
 
 
 class Variant(InvalidatesPages):
@@ -347,6 +401,15 @@ class Variant(InvalidatesPages):
         null=True, blank=True, editable=False, help_text="When the live text was published."
     )
     published_by = recorded_user_field("Who published the live text (empty for shipped content loaded by the release).")
+    written_on = models.DateField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=(
+            "The day the live text was written or last changed: for shipped pages the date in their file "
+            "(`updated`), never the day they were loaded; set when publishing changes the live text."
+        ),
+    )
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="When last sent for review.")
     submitted_by = recorded_user_field("Who last sent it for review.")
     review_notes = models.TextField(blank=True, help_text="The medical reviewer's notes on the last approval.")
@@ -390,7 +453,7 @@ class Variant(InvalidatesPages):
             "html", "updated_at", "imported_hash", "live_title", "live_summary", "live_body", "live_html",
             "live_citation_keys", "live_reading_grade", "published_at", "published_by", "reviewer", "last_reviewed",
             "next_review_due", "review_notes", "grade_override_reason", "search_text", "search_vector",
-            "published_revision",
+            "published_revision", "written_on",
         ]
     )  # fmt: skip
     objects = VariantQuerySet.as_manager()
@@ -443,6 +506,9 @@ class Variant(InvalidatesPages):
             notifications.review_requested(self, again=True)
 
     def get_absolute_url(self) -> str:
+        if self.topic.kind == Topic.Kind.ABOUT:
+            # An about page has one address whoever reads it.
+            return self.topic.get_absolute_url()
         return reverse("topics:variant", kwargs={"topic": self.topic.slug, "persona": self.persona.slug})
 
     def _stored(self) -> dict | None:
@@ -475,7 +541,7 @@ class Variant(InvalidatesPages):
             html=self.live_html,
             citation_keys=self.live_citation_keys,
             reading_grade=self.live_reading_grade,
-            updated=self.published_at,
+            updated=self.written_on,
         )
 
     def working_revision(self) -> Revision:
@@ -485,7 +551,7 @@ class Variant(InvalidatesPages):
             html=self.html,
             citation_keys=self.citation_keys,
             reading_grade=self.reading_grade,
-            updated=self.updated_at,
+            updated=timezone.localdate(self.updated_at) if self.updated_at else None,
         )
 
     # The workflow. Each step is recorded as a ReviewEvent, notes included, and checks
@@ -557,6 +623,10 @@ class Variant(InvalidatesPages):
                 f"{self.persona.name}. Simplify the text, or give a reason for publishing it anyway."
             )
         now = timezone.now()
+        if not self.working_matches_live:
+            # A new text goes live today. Approving the same text again (a periodic review)
+            # changes its review dates, not the day it was written.
+            self.written_on = timezone.localdate(now)
         self.live_title, self.live_summary, self.live_body = self.title, self.summary, self.body
         self.live_html, self.live_citation_keys = self.html, self.citation_keys
         self.live_reading_grade = self.reading_grade

@@ -48,7 +48,7 @@ def search(query: str, persona: Persona) -> Results:
     query = " ".join(query.split())
     if not TOKEN_RE.search(query):
         return Results(query=query)
-    variants = Variant.objects.published().filter(persona=persona).select_related("topic", "persona")
+    variants = Variant.objects.published().health_pages().filter(persona=persona).select_related("topic", "persona")
     if connection.vendor == "postgresql":
         hits = _postgres_hits(query, variants)
     else:

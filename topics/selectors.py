@@ -12,7 +12,7 @@ from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from topics.caching import per_content_version
-from topics.models import Disclaimer, GlossaryTerm, Persona, Topic, Variant
+from topics.models import Disclaimer, GlossaryTerm, Persona, Topic, Variant, about_topic_slug
 
 # What Django's SlugField allows, bounded: anything else is not worth a query.
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
@@ -65,7 +65,9 @@ def choose_variant(*, topic_slug: str, persona_slug: str, preview: bool = False)
     requested = next((p for p in personas if p.slug == persona_slug), None)
     if requested is None:
         raise Http404("No such reader.")
-    candidates = Variant.objects.all() if preview else Variant.objects.published()
+    candidates = Variant.objects.health_pages()
+    if not preview:
+        candidates = candidates.published()
     variants = list(
         candidates.filter(topic__slug=topic_slug)
         .select_related("topic", "persona", "reviewer")
@@ -84,6 +86,28 @@ def choose_variant(*, topic_slug: str, persona_slug: str, preview: bool = False)
         personas=personas,
         preview=preview,
     )
+
+
+def about_page(*, page: str, preview: bool = False) -> Variant:
+    """The about page at /about/<page>/ (page "" is /about/ itself); Http404 if there is none.
+
+    An about page is written once, for the default reader; should an editor add another
+    reader's version, the default one is still the one shown.
+    """
+    if page and not SLUG_RE.fullmatch(page):
+        raise Http404("No such page.")
+    candidates = Variant.objects.about_pages()
+    if not preview:
+        candidates = candidates.published()
+    variant = (
+        candidates.filter(topic__slug=about_topic_slug(page))
+        .select_related("topic", "persona", "reviewer")
+        .order_by("-persona__is_default", "persona__order")
+        .first()
+    )
+    if variant is None:
+        raise Http404("No such page.")
+    return variant
 
 
 @per_content_version

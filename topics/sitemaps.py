@@ -5,7 +5,11 @@ from topics.models import Variant
 
 
 class VariantSitemap(Sitemap):
-    """Every published /topics/<topic>/<persona>/ page."""
+    """Every published page: /topics/<topic>/<persona>/, and the about pages at /about/….
+
+    One sitemap, not one per kind: Django's sitemap view answers 404 for a page number
+    that any of its sitemaps lacks, so a second, short sitemap would break ?p=2.
+    """
 
     changefreq = "monthly"
     limit = 5000
@@ -21,4 +25,8 @@ class VariantSitemap(Sitemap):
         return site.domain()
 
     def lastmod(self, variant: Variant):
-        return variant.published_at
+        """The page's real dates, as its trust panel shows them: written, or reviewed since.
+
+        Never ``published_at``: for shipped content that is only the day the release loaded it.
+        """
+        return max((day for day in (variant.written_on, variant.last_reviewed) if day), default=None)

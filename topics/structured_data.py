@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from topics.models import Persona, Reference, Revision, Topic, Variant
+from topics.trust import TrustPanel
 
 # Keep "</script>" and friends out of the block, whatever an editor typed.
 _ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
@@ -54,28 +55,33 @@ def citation(reference: Reference) -> dict:
 
 
 def medical_web_page(
-    *, variant: Variant, page: Revision, url: str, references: list[Reference], related: list[Topic]
+    *,
+    variant: Variant,
+    page: Revision,
+    url: str,
+    references: list[Reference],
+    related: list[Topic],
+    trust: TrustPanel,
 ) -> dict:
+    """The page for search engines, with exactly the dates and reviewer its trust panel shows."""
     data = {
         "@context": "https://schema.org",
         "@type": "MedicalWebPage",
         "name": page.heading,
         "url": url,
         "inLanguage": "en",
-        "dateModified": page.updated,
         "audience": audience(variant.persona),
         "about": about(variant.topic, related),
         "citation": [citation(reference) for reference in references],
     }
     if page.summary:
         data["description"] = page.summary
-    if variant.reviewer and variant.last_reviewed:
-        data["lastReviewed"] = variant.last_reviewed
-        data["reviewedBy"] = {
-            "@type": "Person",
-            "name": variant.reviewer.name,
-            "jobTitle": variant.reviewer.credentials,
-        }
+    # The dates the trust panel shows: the day the text was written, never the day it was loaded.
+    if page.updated:
+        data["dateModified"] = page.updated
+    if trust.reviewed:
+        data["lastReviewed"] = trust.last_reviewed
+        data["reviewedBy"] = {"@type": "Person", "name": trust.reviewer.name, "jobTitle": trust.reviewer.credentials}
     return data
 
 

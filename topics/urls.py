@@ -13,4 +13,6 @@ urlpatterns = [
     path("glossary/", views.glossary, name="glossary"),
     path("glossary/<slug:term>/", views.glossary_term, name="glossary-term"),
     path("search/", views.search, name="search"),
+    path("about/", views.about, name="about"),
+    path("about/<slug:page>/", views.about, name="about-page"),
 ]

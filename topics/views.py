@@ -18,7 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
-from topics import caching, selectors, site, structured_data
+from topics import caching, selectors, site, structured_data, trust
 from topics.caching import HTMX_HEADERS, PAGE_CACHE_ATTRIBUTE, cached_page
 from topics.models import GlossaryTerm, Persona, Topic
 from topics.search import search as search_topics
@@ -90,7 +90,7 @@ def topic_list(request: HtmxHttpRequest) -> HttpResponse:
 @require_safe
 def topic_redirect(request: HtmxHttpRequest, topic: str) -> HttpResponse:
     """/topics/<topic>/ sends the visitor to the page for their remembered persona."""
-    topic_obj = get_object_or_404(Topic, slug=topic)
+    topic_obj = get_object_or_404(Topic.objects.health_topics(), slug=topic)
     persona = _cookie_persona(request)
     return redirect("topics:variant", topic=topic_obj.slug, persona=persona.slug)
 
@@ -103,11 +103,33 @@ def variant_detail(request: HtmxHttpRequest, topic: str, persona: str) -> HttpRe
     preview = "preview" in request.GET and request.user.is_staff
     choice = selectors.choose_variant(topic_slug=topic, persona_slug=persona, preview=preview)
     response = render(request, "topics/variant.html", _variant_context(request, choice))
-    if preview:
-        add_never_cache_headers(response)
-        patch_cache_control(response, private=True)
-        response["X-Robots-Tag"] = "noindex, nofollow"
+    return _mark_preview(response) if preview else response
+
+
+def _mark_preview(response: HttpResponse) -> HttpResponse:
+    """A staff preview of unpublished text: never cached anywhere, never indexed."""
+    add_never_cache_headers(response)
+    patch_cache_control(response, private=True)
+    response["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+@require_safe
+@cached_page
+def about(request: HtmxHttpRequest, page: str = "") -> HttpResponse:
+    """/about/ and /about/<page>/: the publisher explains itself, in pages reviewed like every other."""
+    preview = "preview" in request.GET and request.user.is_staff
+    variant = selectors.about_page(page=page, preview=preview)
+    revision = variant.working_revision() if preview else variant.live_revision()
+    context = {
+        "variant": variant,
+        "page": revision,
+        "preview": preview,
+        "trust": trust.trust_panel(variant, revision, preview=preview),
+        "canonical_url": site.absolute_url(variant.get_absolute_url()),
+    }
+    response = render(request, "topics/about.html", context)
+    return _mark_preview(response) if preview else response
 
 
 def _variant_context(request: HttpRequest, choice: selectors.PageChoice) -> dict:
@@ -117,6 +139,7 @@ def _variant_context(request: HttpRequest, choice: selectors.PageChoice) -> dict
     references = variant.references(page)
     canonical_url = site.absolute_url(variant.get_absolute_url())
     around = selectors.neighbourhood(topic=variant.topic)
+    panel = trust.trust_panel(variant, page, preview=choice.preview)
     return {
         "choice": choice,
         "variant": variant,
@@ -128,9 +151,15 @@ def _variant_context(request: HttpRequest, choice: selectors.PageChoice) -> dict
         "disclaimers": selectors.disclaimers_for(persona=variant.persona),
         "around": around,
         "canonical_url": canonical_url,
+        "trust": panel,
         "json_ld": structured_data.script_tag(
             structured_data.medical_web_page(
-                variant=variant, page=page, url=canonical_url, references=references, related=around.related
+                variant=variant,
+                page=page,
+                url=canonical_url,
+                references=references,
+                related=around.related,
+                trust=panel,
             )
         ),
     }

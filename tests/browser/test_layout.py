@@ -56,14 +56,13 @@ def test_print_shows_the_article_its_references_and_disclaimer_only(open_tab):
     page.emulate_media(media="print")
     for selector in [
         "#page-title",
-        ".review-notice",
+        "[data-review-status]",
         ".prose",
         "[data-key-points]",
         ".care-card[data-care='emergency']",
         "ul.questions[data-questions]",
         ".references",
         ".disclaimer",
-        ".page-review",
     ]:
         expect(page.locator(selector).first).to_be_visible()
     # Each question prints with room to write an answer under it.

@@ -30,14 +30,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         personas = list(Persona.objects.all())
         variants = {(v.topic_id, v.persona_id): v for v in Variant.objects.select_related("persona").order_by()}
-        width = max([len(t.slug) for t in Topic.objects.all()] + [5])
+        width = max([len(t.slug) for t in Topic.objects.health_topics()] + [5])
         header = f"{'topic':<{width}}  " + "  ".join(f"{p.slug:<22}" for p in personas)
         self.stdout.write(header)
         self.stdout.write("-" * len(header))
         problems = 0
         glossary_names = [name for _, names in GlossaryTerm.objects.link_forms() for name in names]
         unexplained: list[tuple[str, str, list[str]]] = []
-        for topic in Topic.objects.order_by("kind", "order", "title"):
+        for topic in Topic.objects.health_topics().order_by("kind", "order", "title"):
             cells = []
             patient_grade = None
             for persona in personas:
@@ -85,5 +85,13 @@ class Command(BaseCommand):
             )
             for slug, persona_slug, words_left in unexplained:
                 self.stdout.write(f"  {slug} ({persona_slug}): {', '.join(words_left)}")
+        # The about pages are written once, for the default reader, and need no sources or care cards.
+        self.stdout.write("")
+        self.stdout.write("About pages (one version each):")
+        for variant in Variant.objects.about_pages().select_related("topic", "persona").order_by("topic__order"):
+            flags = "!grade" if variant.over_target else ""
+            flags += "" if variant.status == Variant.Status.PUBLISHED else f"!{variant.status}"
+            problems += bool(flags)
+            self.stdout.write(f"  {variant.get_absolute_url():<28} g{variant.reading_grade}{flags}")
         style = self.style.SUCCESS if problems == 0 else self.style.WARNING
         self.stdout.write(style(f"{problems} page(s) need attention."))

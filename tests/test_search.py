@@ -160,3 +160,22 @@ def test_result_cards_list_distinct_other_names_only(shipped, db, client):
             "Extreme insulin resistance with acanthosis nigricans, hirsutism and abnormal insulin receptors",
         ]
     )
+
+
+def test_the_migration_rebuilds_search_documents_with_key_points(shipped, db):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("search documents are PostgreSQL's")
+    migration = importlib.import_module("topics.migrations.0012_citations_resources")
+    patient = Persona.objects.get(slug="patient")
+    before = {v.pk: v.search_vector for v in Variant.objects.published()}
+    Variant.objects.update(search_vector=None)
+    assert not search("what should I eat", patient).hits  # nothing to find the pages by
+    migration.search_by_key_points(apps, SimpleNamespace(connection=connection))
+    # The same document publishing builds, key points included.
+    assert {v.pk: v.search_vector for v in Variant.objects.published()} == before

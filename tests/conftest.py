@@ -6,6 +6,7 @@ from django.apps import apps
 from topics.models import Persona, Reference, Topic, Variant
 
 default_personas = importlib.import_module("topics.migrations.0002_default_personas")
+citations_by_reader = importlib.import_module("topics.migrations.0013_citations_resources")
 
 
 @pytest.fixture
@@ -15,6 +16,7 @@ def personas(db) -> dict[str, Persona]:
         # A transactional test ran before this one and emptied every table, the rows
         # that data migrations made included: make them again, the same way.
         default_personas.create_personas(apps, None)
+        citations_by_reader.plain_language_readers(apps, None)
     return Persona.objects.in_bulk(field_name="slug")
 
 

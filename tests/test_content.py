@@ -262,3 +262,60 @@ def test_unreviewed_page_says_so_under_its_title(shipped, client):
     assert '<div class="trust-panel" data-review-status="not-reviewed">' in header
     assert "Not yet medically reviewed: written from the sources listed below" in header
     assert header.index("data-review-status") > header.index('id="page-title"')
+
+
+def expected_kind(ref: Reference) -> str:
+    """What a reference is, judged from what its file says about the source."""
+    who = f"{ref.authors} {ref.source}"
+    if "Food and Drug Administration" in who or "FDA" in ref.source:
+        return Reference.Kind.DRUG_LABEL  # prescribing information and FDA notices about a label
+    if ref.doi or "cited in Dr.Oracle" in ref.details:
+        return Reference.Kind.RESEARCH  # journal articles
+    if ref.url.startswith(("https://medlineplus.gov/genetics/gene/", "https://ghr.nlm.nih.gov/condition/")):
+        return Reference.Kind.GENE_DATABASE  # gene and condition records of MedlinePlus Genetics
+    if "guideline" in f"{ref.title} {ref.source}".lower():
+        return Reference.Kind.GUIDELINE
+    return Reference.Kind.HEALTH_INFORMATION  # public health pages, fact sheets, dictionaries
+
+
+def test_every_shipped_reference_has_the_kind_its_source_is(shipped):
+    wrong = {
+        ref.key: (ref.kind, expected_kind(ref)) for ref in Reference.objects.all() if ref.kind != expected_kind(ref)
+    }
+    assert wrong == {}
+    # A public health page is not a clinical guideline (it was filed as one).
+    assert Reference.objects.get(key="cdc-preventing-type-2").kind == Reference.Kind.HEALTH_INFORMATION
+
+
+def test_plain_language_pages_have_one_sources_link_per_section(shipped, client):
+    html = client.get("/topics/insr-gene/patient/").content.decode()
+    prose = html.split('<div class="prose">')[1].split('<section class="references"')[0]
+    assert 'class="citation"' not in prose
+    sources = re.findall(r'class="sources-link"[^>]*aria-label="Sources for this section: ([^"]+)"', prose)
+    sections = len(re.findall(r"<h2", prose))
+    assert 3 <= len(sources) <= sections, "one per section that cites, no more"
+    assert "MedlinePlus Genetics, INSR gene: insulin receptor" in sources[0]
+    # Far fewer stops for a keyboard than a number on every sentence.
+    professional = client.get("/topics/insr-gene/professional/").content.decode()
+    assert len(sources) * 2 < professional.count('class="citation-link"')
+
+
+def test_gene_and_syndrome_pages_offer_the_medlineplus_genetics_resources(shipped, client):
+    for slug in ["insr-gene", "donohue-syndrome", "rabson-mendenhall-syndrome", "type-a-insulin-resistance"]:
+        for persona in ("patient", "professional"):
+            html = client.get(f"/topics/{slug}/{persona}/").content.decode()
+            section = html.split('class="resources"')[1].split("</section>")[0]
+            assert "More information and resources" in section
+            for name in ["Genetic Testing Registry", "OMIM", "ClinVar", "NCBI Gene", "PubMed"]:
+                assert name in section, (slug, name)
+    # Identifiers only where a stored source shows them (the OMIM and MedGen records); otherwise searches.
+    with_resources = [topic for topic in Topic.objects.all() if topic.resources]
+    assert {t.slug for t in with_resources} >= {"insr-gene", "donohue-syndrome", "rabson-mendenhall-syndrome"}
+    omim = {t.slug: [e for e in t.resources if e["resource"] == "omim"][0] for t in with_resources}
+    assert omim["insr-gene"] == {"resource": "omim", "id": "147670"}
+    assert omim["donohue-syndrome"] == {"resource": "omim", "id": "246200"}
+    assert omim["rabson-mendenhall-syndrome"] == {"resource": "omim", "id": "262190"}
+    assert "search" in omim["type-a-insulin-resistance"]
+    for topic in with_resources:
+        for entry in topic.resources:
+            assert entry["resource"] == "omim" or "search" in entry, (topic.slug, entry)

@@ -113,3 +113,69 @@ def test_no_results_says_so_kindly_and_suggests_topics(client, shipped, db):
     assert "No results for “zebra”" in html
     assert "Check the spelling" in html
     assert 'href="/topics/insulin/patient/"' in html
+
+
+@pytest.mark.parametrize("persona", ["patient", "caregiver", "student", "professional"])
+def test_a_page_that_answers_the_question_ranks_above_one_that_mentions_its_words(shipped, db, persona):
+    managing = Topic.objects.get(slug="managing-insulin-resistance")
+    assert managing.title == "Managing insulin resistance"
+    slugs = [hit.topic.slug for hit in search("what should I eat", Persona.objects.get(slug=persona)).hits]
+    assert "managing-insulin-resistance" in slugs
+    if "severe-insulin-resistance-syndromes" in slugs:
+        assert slugs.index("managing-insulin-resistance") < slugs.index("severe-insulin-resistance-syndromes")
+
+
+@pytest.mark.parametrize(
+    ("query", "suggestion"),
+    [("acanthosys", "acanthosis"), ("metformn", "metformin"), ("Rabson Mendenhal", "Rabson Mendenhall")],
+)
+def test_a_misspelled_search_offers_did_you_mean(shipped, db, query, suggestion):
+    assert search(query, Persona.objects.get(slug="patient")).suggestion == suggestion
+
+
+@pytest.mark.parametrize("query", ["insulin", "what should I eat", "HHF5", "dark patches on my neck"])
+def test_words_the_site_uses_get_no_suggestion(shipped, db, query):
+    assert search(query, Persona.objects.get(slug="patient")).suggestion == ""
+
+
+def test_did_you_mean_links_to_the_corrected_search(shipped, db, client):
+    html = client.get("/search/?q=acanthosys+nigrikans&persona=student").content.decode()
+    assert (
+        'Did you mean <a href="/search/?q=acanthosis%20nigricans&amp;persona=student">acanthosis nigricans</a>?' in html
+    )
+    followed = client.get("/search/?q=acanthosis%20nigricans&persona=student").content.decode()
+    assert "Did you mean" not in followed and "/topics/acanthosis-nigricans/student/" in followed
+
+
+def test_result_cards_list_distinct_other_names_only(shipped, db, client):
+    html = client.get("/search/?q=type+A+insulin+resistance&persona=patient").content.decode()
+    card = html.split('href="/topics/type-a-insulin-resistance/patient/"')[1].split("</li>")[0]
+    shown = card.split("Also called:</span>")[1].split("</p>")[0].strip()
+    # Seven names shipped; those that only repeat the title, or each other in another order or
+    # punctuation ("Insulin resistance syndrome, type A", "Diabetes mellitus, insulin-resistant, ...") go.
+    assert shown == ", ".join(
+        [
+            "Type A insulin resistance",
+            "Insulin-resistant diabetes mellitus and acanthosis nigricans",
+            "Extreme insulin resistance with acanthosis nigricans, hirsutism and abnormal insulin receptors",
+        ]
+    )
+
+
+def test_the_migration_rebuilds_search_documents_with_key_points(shipped, db):
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("search documents are PostgreSQL's")
+    migration = importlib.import_module("topics.migrations.0013_citations_resources")
+    patient = Persona.objects.get(slug="patient")
+    before = {v.pk: v.search_vector for v in Variant.objects.published()}
+    Variant.objects.update(search_vector=None)
+    assert not search("what should I eat", patient).hits  # nothing to find the pages by
+    migration.search_by_key_points(apps, SimpleNamespace(connection=connection))
+    # The same document publishing builds, key points included.
+    assert {v.pk: v.search_vector for v in Variant.objects.published()} == before

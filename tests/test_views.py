@@ -90,9 +90,10 @@ def test_variant_page_has_everything_a_reader_needs(client, insr_topic):
     assert "Other names:</span> CD220, HHF5, IR" in article
     assert "For information only" in article and "Ask your doctor." in article
     assert "Not yet medically reviewed" in article
-    # Numbered references with DOI and source links, in order of first use.
-    refs = re.findall(r'<li id="ref-([a-z0-9-]+)">', article)
-    assert refs == ["semple-2011", "medlineplus-insr"]
+    # Numbered references with DOI and source links, in order of first use (the number is the
+    # item's value: professional pages group references by kind, each keeping its number).
+    refs = re.findall(r'<li id="ref-([a-z0-9-]+)" value="(\d+)">', article)
+    assert refs == [("semple-2011", "1"), ("medlineplus-insr", "2")]
     assert 'href="https://doi.org/10.1210/er.2010-0020"' in article
     assert 'href="https://medlineplus.gov/genetics/gene/insr/"' in article
     # Screen readers listing links hear which source each "Read the source" opens.

@@ -188,7 +188,7 @@ WIDE_FIELDS = {
 
 @admin.register(Persona)
 class PersonaAdmin(SafeChangeListAdmin):
-    list_display = ["name", "slug", "max_grade", "order", "is_default", "audience_type"]
+    list_display = ["name", "slug", "max_grade", "plain_language", "order", "is_default", "audience_type"]
     list_editable = ["order"]
     prepopulated_fields = {"slug": ["name"]}
 

@@ -156,9 +156,15 @@ def topic_file(topic: Topic) -> str:
             "other_names": topic.other_names_list,
             # Sorted by slug, so adding one is a one-line diff; pages sort them by title anyway.
             "related": sorted(Word(t.slug) for t in topic.related.all()),
+            # Only on the pages that have some (gene and syndrome pages), so other files stay as they were.
+            "resources": [_resource_fields(entry) for entry in topic.resources] or None,
             "order": topic.order,
         }
     )
+
+
+def _resource_fields(entry: dict) -> dict:
+    return {"resource": Word(entry["resource"]), "id": entry.get("id"), "search": entry.get("search")}
 
 
 def reviewer_file(reviewer: Reviewer) -> str:

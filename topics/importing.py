@@ -25,6 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from frontmatter.default_handlers import YAMLHandler
 
+from topics import resources as outside_resources
 from topics.models import (
     ABOUT_SLUG,
     Disclaimer,
@@ -65,7 +66,13 @@ class Report:
         )
 
 
+# Values added to the files after rows were first loaded: left out of a fingerprint while
+# empty, so that a row loaded before they existed is still recognised as unchanged.
+ADDED_LATER = {"resources"}
+
+
 def fingerprint(values: dict) -> str:
+    values = {key: value for key, value in values.items() if value or key not in ADDED_LATER}
     return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -523,6 +530,7 @@ def _topic_values(instance: Topic) -> dict:
         "summary": instance.summary,
         "other_names": instance.other_names,
         "order": instance.order,
+        "resources": instance.resources,
         "m2m_related": sorted(instance.related.values_list("slug", flat=True)),
     }
 
@@ -682,12 +690,17 @@ def _import_topics(root: Path, report: Report, personas: dict[str, Persona]) -> 
         missing = [s for s in related if s not in all_slugs]
         if missing:
             raise ContentError(f"{topic_file}: related topic(s) not found: {', '.join(missing)}")
+        try:
+            resources = outside_resources.check(meta.get("resources"))
+        except ValidationError as error:
+            raise ContentError(f"{topic_file}: resources: {' '.join(error.messages)}") from error
         values = {
             "title": str(meta.get("title") or slug),
             "kind": kind,
             "summary": str(meta.get("summary") or ""),
             "other_names": _lines(meta.get("other_names")),
             "order": int(meta.get("order") or 0),
+            "resources": resources,
             "m2m_related": related,
         }
         before = len(report.created) + len(report.updated)
@@ -722,6 +735,12 @@ def _import_topics(root: Path, report: Report, personas: dict[str, Persona]) -> 
         topic.save(update_fields=["imported_hash"])
 
 
+def refresh_renderings() -> int:
+    """Render every page's working and live text again from its own Markdown; how many changed."""
+    keys = set(Reference.objects.values_list("key", flat=True))
+    return sum(variant.refresh_stored_html(keys) for variant in Variant.objects.select_related("persona"))
+
+
 @transaction.atomic
 def import_content(root: Path = CONTENT_DIR) -> Report:
     """Load every content file under ``root``. All or nothing: a bad file changes nothing."""
@@ -732,7 +751,10 @@ def import_content(root: Path = CONTENT_DIR) -> Report:
     _import_disclaimers(root, report, personas)
     _import_reviewers(root, report)
     _import_topics(root, report, personas)
-    if report.created or report.updated:
+    # Pages are rendered when saved: bring every stored rendering up to the code that ships
+    # with this release (a new citation style, say), including pages edited in admin.
+    rerendered = refresh_renderings()
+    if report.created or report.updated or rerendered:
         # Review fields are restored with queryset updates, which do not bump the content
         # version by themselves: pages must show the restored review line at once.
         SiteVersion.bump()

@@ -22,6 +22,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from topics import notifications, readability, rendering
+from topics import resources as outside_resources
 from topics.invalidation import InvalidatingQuerySet
 
 reference_key_validator = RegexValidator(
@@ -167,6 +168,14 @@ class Persona(InvalidatesPages):
         blank=True,
         help_text="schema.org audience for search engines: “Patient”, “Clinician”, or plain text such as “Caregiver”.",
     )
+    plain_language = models.BooleanField(
+        default=False,
+        help_text=(
+            "Pages for this reader are in plain language: each section ends with one “Sources” link instead of a "
+            "number on each sentence, and references are one list. Off: numbered citations, and references grouped "
+            "by kind (guidelines, drug labels, research). Changing it re-renders this reader's pages."
+        ),
+    )
 
     objects = PersonaQuerySet.as_manager()
 
@@ -175,6 +184,19 @@ class Persona(InvalidatesPages):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        stored = Persona.objects.filter(pk=self.pk).values_list("plain_language", flat=True).first()
+        super().save(*args, **kwargs)
+        if stored is not None and stored != self.plain_language:
+            # Citations are rendered when a page is saved, in this reader's style.
+            keys = set(Reference.objects.values_list("key", flat=True))
+            for variant in self.variants.select_related("persona"):
+                variant.refresh_stored_html(keys)
+
+    @property
+    def citation_style(self) -> str:
+        return rendering.SECTIONS if self.plain_language else rendering.INLINE
 
 
 # About pages are topics whose slug is "about" (served at /about/) or "about-<page>"
@@ -216,6 +238,19 @@ class TopicQuerySet(InvalidatingQuerySet):
             models.Exists(Variant.objects.published().filter(topic=models.OuterRef("pk")))
         )
 
+    def about(self, term: GlossaryTerm) -> Topic | None:
+        """The topic a glossary word is about: the one with its slug, else one whose title or
+        other name is the word or one of its forms (case, punctuation and plurals aside)."""
+        topics = list(self)
+        for topic in topics:
+            if topic.slug == term.slug:
+                return topic
+        keys = {_name_key(name) for name in [term.term, *term.other_forms_list]} - {()}
+        for topic in topics:
+            if any(_name_key(name) in keys for name in [topic.title, *topic.other_names_list]):
+                return topic
+        return None
+
 
 class Topic(InvalidatesPages):
     class Kind(models.TextChoices):
@@ -248,6 +283,16 @@ class Topic(InvalidatesPages):
         help_text="Topics listed under “Related topics” on this topic's pages.",
     )
     order = models.PositiveSmallIntegerField(default=0, help_text="Position within its group.")
+    resources = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[outside_resources.validate],
+        help_text=(
+            "Gene and syndrome pages: outside resources shown under “More information and resources”. A list of "
+            '{"resource": "omim", "id": "147670"} (an id only where a source shows it) or '
+            '{"resource": "pubmed", "search": "Donohue syndrome"}. Resources: gtr, omim, clinvar, gene, pubmed.'
+        ),
+    )
     imported_hash = imported_hash_field()
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -298,6 +343,38 @@ class Topic(InvalidatesPages):
     @property
     def other_names_list(self) -> list[str]:
         return split_lines(self.other_names)
+
+    @property
+    def distinct_other_names(self) -> list[str]:
+        """Other names worth listing beside the title: no repeats, no mere spelling variants."""
+        return distinct_names(self.other_names_list, besides=self.title)
+
+    @property
+    def resource_links(self) -> list[outside_resources.Link]:
+        return outside_resources.links(self.resources)
+
+
+# Joining words that do not make two names different ("X with Y" is "X and Y").
+NAME_FILLER_WORDS = {"and", "with", "the", "of"}
+
+
+def _name_key(name: str) -> tuple[str, ...]:
+    """What two names share when they differ only by case, punctuation, a plural or word order."""
+    words = re.findall(r"[a-z0-9]+", re.sub(r"['’]s\b", "", name.lower()))
+    stems = {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w for w in words}
+    return tuple(sorted(stems - NAME_FILLER_WORDS))
+
+
+def distinct_names(names: list[str], *, besides: str = "") -> list[str]:
+    """``names`` without repeats, in order: case, punctuation and plurals aside, and not ``besides``."""
+    seen = {_name_key(besides)} if besides else set()
+    kept = []
+    for name in names:
+        key = _name_key(name)
+        if key and key not in seen:
+            seen.add(key)
+            kept.append(name)
+    return kept
 
 
 class VariantQuerySet(InvalidatingQuerySet):
@@ -684,6 +761,11 @@ class Variant(InvalidatesPages):
     def heading(self) -> str:
         return self.title or self.topic.title
 
+    @property
+    def citation_style(self) -> str:
+        # A form can be checked before its reader is chosen; the numbers are the safe default.
+        return self.persona.citation_style if self.persona_id else rendering.INLINE
+
     def render(self) -> rendering.Rendered:
         """Render the body against the current references; unknown keys are reported, not raised.
 
@@ -691,10 +773,37 @@ class Variant(InvalidatesPages):
         grades the same text, and Markdown is the expensive part.
         """
         keys = set(Reference.objects.filter(key__in=rendering.citation_keys(self.body)).values_list("key", flat=True))
-        memo = (self.body, frozenset(keys))
+        style = self.citation_style
+        memo = (self.body, frozenset(keys), style)
         if getattr(self, "_rendered", (None, None))[0] != memo:
-            self._rendered = (memo, rendering.render_body(self.body, keys))
+            self._rendered = (memo, rendering.render_body(self.body, keys, style=style))
         return self._rendered[1]
+
+    def refresh_stored_html(self, reference_keys: set[str] | None = None) -> bool:
+        """Render the working and the live text again from their own Markdown; True if either changed.
+
+        For a change in how pages are rendered (a new citation style, a reader switched to
+        plain language): the words stay exactly as they were, so this is no new revision and
+        no new history entry, and the live text is rendered from the live Markdown only.
+        """
+        style = self.citation_style
+        keys = set(Reference.objects.values_list("key", flat=True)) if reference_keys is None else reference_keys
+        changes = {}
+        texts = {"html": self.body, "live_html": self.live_body if self.is_live else None}
+        for field_name, markdown_text in texts.items():
+            if markdown_text is None:
+                continue
+            try:
+                html = rendering.render_body(markdown_text, keys, style=style).html
+            except rendering.TooComplex:
+                continue  # stored before the limits existed: its editor meets them at the next save
+            if html != getattr(self, field_name):
+                changes[field_name] = html
+        if changes:
+            for name, value in changes.items():
+                setattr(self, name, value)
+            Variant.objects.filter(pk=self.pk).update(**changes)
+        return bool(changes)
 
     def refresh_rendering(self) -> None:
         """Store the rendered HTML, citations and reading grade, so pages never render per request.
@@ -746,6 +855,16 @@ class Reference(InvalidatesPages):
         DRUG_LABEL = "drug-label", "Drug label"
         GENE_DATABASE = "gene-database", "Gene database"
         HEALTH_INFORMATION = "health-information", "Health information"
+
+    # Professional and student pages list references under these headings, in this order,
+    # as the Dr.Oracle page this site grew from does ("From the guidelines", ...).
+    KIND_HEADINGS = {
+        Kind.GUIDELINE: "From the guidelines",
+        Kind.DRUG_LABEL: "From the FDA drug label",
+        Kind.RESEARCH: "From the research",
+        Kind.GENE_DATABASE: "From the genetics databases",
+        Kind.HEALTH_INFORMATION: "From public health information",
+    }
 
     key = models.CharField(
         max_length=60,
@@ -817,6 +936,11 @@ class Reference(InvalidatesPages):
                     "in those pages first (they go through review), then rename it here, or add a new reference."
                 }
             )
+
+    @property
+    def short_name(self) -> str:
+        """How a citation link names it, e.g. “MedlinePlus Genetics, INSR gene: insulin receptor”."""
+        return rendering.source_name(authors=self.authors, title=self.title, kind=self.kind)
 
     @property
     def doi_url(self) -> str:

@@ -2,16 +2,27 @@
 
 Plain functions, text in and text out, so they can be tested without a database.
 Key points, care cards and questions to ask are written as ``:::`` blocks
-(``topics.blocks``). Citation markers ``[@key]`` (or ``[@a; @b]``) become numbered superscript links to
-the page's reference list, numbered in order of first use. The HTML is sanitized
-with nh3 *after* Markdown has run, so nothing an editor types can reach a
-visitor's browser as script.
+(``topics.blocks``). Citation markers ``[@key]`` (or ``[@a; @b]``) cite the page's
+reference list, numbered in order of first use, in one of two styles:
+
+- ``inline`` (students, professionals): a numbered superscript link on each sentence;
+- ``sections`` (patients, caregivers): the markers leave the sentences, and each section
+  (and the key points) ends with one "Sources" link for every source it cites, a larger
+  target than thirty little numbers and fewer stops for a keyboard.
+
+The HTML is sanitized with nh3 *after* Markdown has run, so nothing an editor types
+can reach a visitor's browser as script. Which source a link names (its accessible
+name) and the links back from the reference list are added when a page is shown
+(``label_citations``, ``citation_places``), so renaming a reference never leaves
+stored HTML behind.
 """
 
 from __future__ import annotations
 
+import html as html_lib
 import re
-from collections.abc import Callable, Collection, Iterable
+import secrets
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import markdown
@@ -68,6 +79,11 @@ ALLOWED_ATTRIBUTES = {
 # Classes the site's own markup uses; anything else an editor writes is dropped.
 ALLOWED_CLASSES = {"sup": {"citation"}, "a": {"citation-link"}, **blocks.ALLOWED_CLASSES}
 URL_SCHEMES = {"http", "https", "mailto"}
+
+# How citations are shown: see the module docstring.
+INLINE = "inline"
+SECTIONS = "sections"
+CITATION_STYLES = (INLINE, SECTIONS)
 
 
 # Limits checked before Markdown runs. Python-Markdown's inline patterns take time that
@@ -170,18 +186,36 @@ def _split_keys(group: str) -> list[str]:
     return [part.strip().lstrip("@") for part in group.split(";")]
 
 
-def render_body(body: str, known_keys: Collection[str]) -> Rendered:
+def render_body(body: str, known_keys: Collection[str], *, style: str = INLINE) -> Rendered:
     """Render an editor's Markdown to sanitized HTML with numbered citations.
 
     Keys not in ``known_keys`` are reported in ``unknown_keys`` and rendered as
     plain text, so a caller can refuse the save without anything crashing. A body
-    over the limits raises ``TooComplex`` before Markdown sees it.
+    over the limits raises ``TooComplex`` before Markdown sees it. Both styles give
+    the same prose, so a page grades the same whichever reader it is written for.
     """
+    if style not in CITATION_STYLES:
+        raise ValueError(f"unknown citation style {style!r}")
     check_complexity(body)
     order = citation_keys(body)
     known = [key for key in order if key in known_keys]
     unknown = [key for key in order if key not in known_keys]
     numbers = {key: index for index, key in enumerate(known, start=1)}
+    if style == SECTIONS:
+        with_links, sources = _sources_per_section(body, numbers)
+    else:
+        with_links, sources = _inline_citations(body, numbers), {}
+    html = markdown.markdown(
+        with_links, extensions=["tables", "sane_lists", blocks.BlocksExtension()], output_format="html"
+    )
+    html = sanitize(html)
+    for token, markup in sources.items():
+        # The site's own markup, added after sanitizing: keys match KEY_PATTERN, nothing else goes in.
+        html = html.replace(f"<p>{token}</p>", markup)
+    return Rendered(html=html, citations=known, unknown_keys=unknown)
+
+
+def _inline_citations(body: str, numbers: dict[str, int]) -> str:
     uses: dict[str, int] = {}
 
     def replace(match: re.Match[str]) -> str:
@@ -194,11 +228,65 @@ def render_body(body: str, known_keys: Collection[str]) -> Rendered:
             links.append(f'<a class="citation-link" id="{anchor}" href="#ref-{key}">{numbers[key]}</a>')
         return '<sup class="citation">[' + ", ".join(links) + "]</sup>"
 
-    with_links = CITATION_RE.sub(replace, body)
-    html = markdown.markdown(
-        with_links, extensions=["tables", "sane_lists", blocks.BlocksExtension()], output_format="html"
-    )
-    return Rendered(html=sanitize(html), citations=known, unknown_keys=unknown)
+    return CITATION_RE.sub(replace, body)
+
+
+# A level-2 heading starts a section; deeper headings stay inside theirs.
+SECTION_HEADING_RE = re.compile(r"^##(?!#)\s")
+# A marker with the spaces before it, so "sugar [@a]." becomes "sugar.", as the prose grader reads it.
+MARKER_WITH_SPACE_RE = re.compile(r"[ \t]*" + CITATION_RE.pattern)
+
+
+def _sources_per_section(body: str, numbers: dict[str, int]) -> tuple[str, dict[str, str]]:
+    """The body without its known markers, and a placeholder ending each section that cited something.
+
+    Sections are the text before the first ``##`` heading, each ``##`` section and the
+    key points block. Returns the Markdown and, for each placeholder, the "Sources"
+    link that replaces it once the HTML is sanitized.
+    """
+    nonce = secrets.token_hex(8)  # an editor cannot type a placeholder that becomes a link
+    sources: dict[str, str] = {}
+    out: list[str] = []
+    cited: list[str] = []
+    block: str | None = None  # the kind of ::: block we are inside, if any
+
+    def strip(match: re.Match[str]) -> str:
+        keys = _split_keys(match.group(1))
+        if not all(key in numbers for key in keys):
+            return match.group(0)  # shown as typed, as in the inline style, so an editor sees it
+        cited.extend(key for key in keys if key not in cited)
+        return ""
+
+    def close_section() -> None:
+        if not cited:
+            return
+        token = f"sourcesplaceholder{nonce}n{len(sources) + 1}"
+        anchor = f"sources-{len(sources) + 1}"
+        keys = " ".join(cited)
+        sources[token] = (
+            f'<div class="section-sources"><a class="sources-link" id="{anchor}" href="#ref-{cited[0]}" '
+            f'data-cites="{keys}">Sources</a></div>'
+        )
+        out.extend(["", token, ""])
+        cited.clear()
+
+    for line in body.split("\n"):
+        stripped = line.rstrip()
+        if block is None:
+            opener = blocks.OPEN_RE.match(stripped)
+            if opener and opener.group(1) in blocks.KINDS:
+                block = opener.group(1)
+                if block == "key-points":
+                    close_section()  # the key points are a section of their own
+            elif SECTION_HEADING_RE.match(stripped):
+                close_section()
+        elif stripped == blocks.CLOSE:
+            if block == "key-points":
+                close_section()  # inside the block, so the link stays with the key points
+            block = None
+        out.append(MARKER_WITH_SPACE_RE.sub(strip, line))
+    close_section()
+    return "\n".join(out), sources
 
 
 def sanitize(html: str) -> str:
@@ -228,6 +316,33 @@ ENTITY_RE = re.compile(r"(&#?\w+;)")
 NO_LINK_TAGS = {"a", "h1", "h2", "h3", "h4", "sup", "code", "pre", "dfn", "abbr"}
 
 
+def _glossary_pattern(terms: Iterable[tuple[str, Iterable[str]]]) -> tuple[re.Pattern[str] | None, dict[str, str]]:
+    """A pattern for every name of every term, longest first, and the slug each name belongs to."""
+    names: dict[str, str] = {}
+    for slug, forms in terms:
+        for form in forms:
+            form = form.strip()
+            if form and form.lower() not in names:
+                names[form.lower()] = slug
+    if not names:
+        return None, names
+    pattern = re.compile(
+        r"(?<![\w-])(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?![\w-])",
+        re.IGNORECASE,
+    )
+    return pattern, names
+
+
+def glossary_finder(terms: Iterable[tuple[str, Iterable[str]]]) -> Callable[[str], set[str]]:
+    """A function giving the glossary terms a plain text uses, matched exactly as ``link_glossary`` links them."""
+    pattern, names = _glossary_pattern(terms)
+
+    def find(text: str) -> set[str]:
+        return {names[match.lower()] for match in pattern.findall(text)} if pattern else set()
+
+    return find
+
+
 def link_glossary(html: str, terms: Iterable[tuple[str, Iterable[str]]], url_for: Callable[[str], str]) -> str:
     """Link the first use of each glossary term in ``html`` to its definition.
 
@@ -236,18 +351,9 @@ def link_glossary(html: str, terms: Iterable[tuple[str, Iterable[str]]], url_for
     "insulin receptor" wins over "insulin". ``html`` must already be sanitized: the
     links added here are the site's own.
     """
-    names: dict[str, str] = {}
-    for slug, forms in terms:
-        for form in forms:
-            form = form.strip()
-            if form and form.lower() not in names:
-                names[form.lower()] = slug
-    if not names:
+    pattern, names = _glossary_pattern(terms)
+    if pattern is None:
         return html
-    pattern = re.compile(
-        r"(?<![\w-])(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")(?![\w-])",
-        re.IGNORECASE,
-    )
     linked: set[str] = set()
     skip_depth = 0
     out: list[str] = []
@@ -272,3 +378,82 @@ def link_glossary(html: str, terms: Iterable[tuple[str, Iterable[str]]], url_for
         else:
             out.append(token)
     return "".join(out)
+
+
+# Citations as a page shows them --------------------------------------------------------
+
+# The citation links render_body makes (nh3 adds rel="noopener noreferrer" to the numbered ones).
+INLINE_LINK_RE = re.compile(
+    r'<a class="citation-link" id="cite-(?P<key>' + KEY_PATTERN + r')-(?P<use>\d+)" href="#ref-(?P=key)"[^>]*>'
+    r"(?P<number>\d+)</a>"
+)
+SOURCES_LINK_RE = re.compile(
+    r'<a class="sources-link" id="(?P<anchor>sources-\d+)" href="#ref-[^"]*" data-cites="(?P<cited>[^"]*)"'
+)
+H2_RE = re.compile(r"<h2[^>]*>(?P<heading>.*?)</h2>", re.DOTALL)
+# The end of the key points: what follows belongs to no heading until the next one.
+SECTION_END_RE = re.compile(r"(?P<section_end></section>)")
+PLACE_RE = re.compile(
+    "|".join(f"(?:{r.pattern})" for r in (H2_RE, SECTION_END_RE, INLINE_LINK_RE, SOURCES_LINK_RE)), re.DOTALL
+)
+INTRODUCTION = "Introduction"
+
+
+def source_name(*, authors: str, title: str, kind: str = "") -> str:
+    """How a link names a source: who published it and what it is called.
+
+    Research papers name their first author ("Semple RK and others"), as their long
+    author lists would drown the title.
+    """
+    title = " ".join(title.split()).rstrip(". ")
+    who = " ".join(authors.split())
+    if kind == "research" and "," in who:
+        who = who.split(",")[0].strip() + " and others"
+    return f"{who}, {title}" if who else title
+
+
+def label_citations(html: str, names: Mapping[str, str]) -> str:
+    """Give each "Sources" link in stored HTML an accessible name that says which sources it is.
+
+    ``names`` maps reference keys to ``source_name``; the label starts with the visible
+    text, so speech input finds the link by what it shows. Numbered citations keep their
+    number as their name: a professional reads the list beside it, and naming each of
+    fifty numbers would cost the page its weight budget.
+    """
+
+    def sources(match: re.Match[str]) -> str:
+        listed = "; ".join(names.get(key, key) for key in match["cited"].split())
+        label = f"Sources for this section: {listed}"
+        return match.group(0) + f' aria-label="{html_lib.escape(label)}"'
+
+    return SOURCES_LINK_RE.sub(sources, html)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a reference is cited: the citation link's id and the section it is in."""
+
+    anchor: str
+    section: str
+
+
+def citation_places(html: str) -> dict[str, list[Place]]:
+    """Every place each reference is cited in stored HTML, in reading order, by key.
+
+    The reference list links back to each of them, so a reader who followed a
+    citation can return to the sentence or section they left.
+    """
+    places: dict[str, list[Place]] = {}
+    section = INTRODUCTION
+    for match in PLACE_RE.finditer(html):
+        if match["heading"] is not None:
+            section = html_lib.unescape(TAG_RE.sub("", match["heading"])).strip() or section
+        elif match["section_end"] is not None:
+            section = INTRODUCTION
+        elif match["key"] is not None:
+            key = match["key"]
+            places.setdefault(key, []).append(Place(f"cite-{key}-{match['use']}", section))
+        else:
+            for key in match["cited"].split():
+                places.setdefault(key, []).append(Place(match["anchor"], section))
+    return places

@@ -1,12 +1,16 @@
 """Finding topics by any name: titles, other names (CD220, HHF5), summaries, article text, glossary.
 
 On PostgreSQL: full-text search over a weighted tsvector stored on each variant
-(title and other names A, summaries B, article prose C) with a GIN index, ranked,
-with highlighted snippets; pg_trgm word similarity on titles and other names so a
-small typo still finds the page. On SQLite (local development): a plain scoring
-fallback built to give the same top results on the shipped content.
+(title and other names A, summaries and key points B, article prose C) with a GIN
+index, ranked, with highlighted snippets; pg_trgm word similarity on titles and other
+names so a small typo still finds the page. On SQLite (local development): a plain
+scoring fallback built to give the same top results on the shipped content. On both,
+a page whose title or key points answer the question comes before one that mentions
+its words in passing, and question words ("what should I ...") count for nothing.
 
-Only live text of published variants is searched, for the visitor's persona.
+Only live text of published variants is searched, for the visitor's persona. A word
+the site never uses gets a "Did you mean ...?" from the site's own names: topic
+titles, other names and glossary terms.
 """
 
 from __future__ import annotations
@@ -21,12 +25,21 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from topics.caching import per_content_version
 from topics.models import GlossaryTerm, Persona, Topic, Variant
+from topics.readability import prose_text
 
 MAX_RESULTS = 20
 TOKEN_RE = re.compile(r"[A-Za-z0-9]+")
 TRIGRAM_THRESHOLD = 0.45
 CONFIG = "english"
+# Words of a question that say nothing about its subject (PostgreSQL's English
+# configuration drops these and more; the SQLite fallback and typo matching drop these).
+STOP_WORDS = frozenset(
+    "a about am an and are as at be can could do does for from how i if in is it me my of on or should "
+    "so that the this to was what when where which who why will with would you your".split()
+)
+KEY_POINTS_RE = re.compile(r"<section[^>]*data-key-points[^>]*>(.*?)</section>", re.DOTALL)
 
 
 @dataclass
@@ -42,6 +55,7 @@ class Results:
     query: str
     hits: list[Hit] = field(default_factory=list)
     terms: list[GlossaryTerm] = field(default_factory=list)
+    suggestion: str = ""  # "Did you mean ...?": the query with misspelt words corrected
 
 
 def search(query: str, persona: Persona) -> Results:
@@ -53,7 +67,56 @@ def search(query: str, persona: Persona) -> Results:
         hits = _postgres_hits(query, variants)
     else:
         hits = _fallback_hits(query, variants)
-    return Results(query=query, hits=hits[:MAX_RESULTS], terms=_glossary(query))
+    return Results(query=query, hits=hits[:MAX_RESULTS], terms=_glossary(query), suggestion=did_you_mean(query))
+
+
+def meaningful_tokens(query: str) -> list[str]:
+    """The query's words in lower case, without question words, unless that leaves none."""
+    tokens = TOKEN_RE.findall(query.lower())
+    return [t for t in tokens if t not in STOP_WORDS] or tokens
+
+
+def key_points_text(html: str) -> str:
+    """The prose of a page's key points: what the page says matters most."""
+    return " ".join(prose_text(match) for match in KEY_POINTS_RE.findall(html))
+
+
+# Did you mean ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    known: frozenset[str]  # every word public pages use: such a word is never "corrected"
+    names: tuple[str, ...]  # words of titles, other names and glossary terms: what a correction may be
+
+
+@per_content_version
+def vocabulary() -> Vocabulary:
+    """The site's own words, read once per content version."""
+    topics = Topic.objects.published().values_list("title", "other_names")
+    terms = GlossaryTerm.objects.values_list("term", "other_forms")
+    name_text = " ".join(f"{a} {b}" for a, b in [*topics, *terms]).lower()
+    names = {word for word in TOKEN_RE.findall(name_text) if len(word) > 3 and not word.isdigit()}
+    prose = " ".join(Variant.objects.published().health_pages().values_list("search_text", flat=True)).lower()
+    return Vocabulary(known=frozenset(TOKEN_RE.findall(prose)) | names, names=tuple(sorted(names)))
+
+
+def did_you_mean(query: str) -> str:
+    """The query with each word the site never uses replaced by the nearest name it does use; "" if none."""
+    words = vocabulary()
+    corrected = query
+    changed = False
+    for token in dict.fromkeys(TOKEN_RE.findall(query)):
+        lowered = token.lower()
+        if len(lowered) < 4 or lowered in STOP_WORDS or lowered.isdigit() or lowered in words.known:
+            continue
+        match = difflib.get_close_matches(lowered, words.names, n=1, cutoff=0.75)
+        if match:
+            # Written as the reader wrote theirs: "Mendenhal" becomes "Mendenhall", "PCSO" "PCOS".
+            word = match[0].upper() if token.isupper() else match[0].capitalize() if token[0].isupper() else match[0]
+            corrected = re.sub(rf"(?<![A-Za-z0-9]){re.escape(token)}(?![A-Za-z0-9])", word, corrected)
+            changed = True
+    return corrected if changed else ""
 
 
 def _glossary(query: str) -> list[GlossaryTerm]:
@@ -80,8 +143,10 @@ def _postgres_hits(query: str, variants) -> list[Hit]:
     tokens = TOKEN_RE.findall(query.lower())
     every_word = SearchQuery(query, search_type="websearch", config=CONFIG)
     any_word = SearchQuery(" | ".join(tokens), search_type="raw", config=CONFIG)
-    title_similarity = TrigramWordSimilarity(Value(query), "topic__title")
-    names_similarity = TrigramWordSimilarity(Value(query), "topic__other_names")
+    # Names are matched on the words that matter: "what should I" is like many titles.
+    subject = " ".join(meaningful_tokens(query))
+    title_similarity = TrigramWordSimilarity(Value(subject), "topic__title")
+    names_similarity = TrigramWordSimilarity(Value(subject), "topic__other_names")
     found = []
     for search_query in (every_word, any_word):
         found = list(
@@ -108,12 +173,22 @@ def _postgres_hits(query: str, variants) -> list[Hit]:
         )
         if found:
             break
-    # A page whose own name matches comes before pages that merely mention the words.
+    # A page whose own name matches comes before pages that merely mention the words; a
+    # faint likeness between names (below the typo threshold) is noise, not a match.
     hits = [
-        Hit(v.topic, v, _highlighted(v.snippet), v.rank + 2 * v.title_similarity + 1.5 * v.names_similarity)
+        Hit(
+            v.topic,
+            v,
+            _highlighted(v.snippet),
+            v.rank + 2 * _likeness(v.title_similarity) + 1.5 * _likeness(v.names_similarity),
+        )
         for v in found
     ]
     return sorted(hits, key=lambda h: (-h.score, h.topic.title))
+
+
+def _likeness(similarity: float | None) -> float:
+    return similarity if similarity is not None and similarity >= TRIGRAM_THRESHOLD else 0.0
 
 
 def _highlighted(marked: str) -> SafeString:
@@ -126,7 +201,7 @@ def search_vector_for(variant: Variant):
     from django.contrib.postgres.search import SearchVector
 
     names = " ".join([variant.topic.title, *variant.topic.other_names_list, variant.live_title])
-    summaries = " ".join([variant.topic.summary, variant.live_summary])
+    summaries = " ".join([variant.topic.summary, variant.live_summary, key_points_text(variant.live_html)])
     return (
         SearchVector(Value(names), weight="A", config=CONFIG)
         + SearchVector(Value(summaries), weight="B", config=CONFIG)
@@ -136,11 +211,11 @@ def search_vector_for(variant: Variant):
 
 # SQLite fallback -------------------------------------------------------------------------
 
-WEIGHTS = {"name": 10.0, "summary": 3.0, "body": 1.0}
+WEIGHTS = {"name": 10.0, "summary": 3.0, "key_points": 3.0, "body": 1.0}
 
 
 def _fallback_hits(query: str, variants) -> list[Hit]:
-    tokens = [t for t in TOKEN_RE.findall(query.lower())]
+    tokens = meaningful_tokens(query)
     rows = list(variants)
     vocabulary = {w for v in rows for w in TOKEN_RE.findall(_names(v).lower())}
     hits = []
@@ -159,6 +234,7 @@ def _score(tokens: list[str], variant: Variant, vocabulary: set[str]) -> float:
     names = TOKEN_RE.findall(_names(variant).lower())
     other_names = {n.lower() for n in variant.topic.other_names_list}
     summary = TOKEN_RE.findall(f"{variant.topic.summary} {variant.live_summary}".lower())
+    key_points = TOKEN_RE.findall(key_points_text(variant.live_html).lower())
     body = TOKEN_RE.findall(variant.search_text.lower())
     score = 0.0
     for token in tokens:
@@ -171,6 +247,8 @@ def _score(tokens: list[str], variant: Variant, vocabulary: set[str]) -> float:
             score += WEIGHTS["name"] * 0.8  # a small typo in a name
         if any(w.startswith(stem) for w in summary):
             score += WEIGHTS["summary"]
+        if any(w.startswith(stem) for w in key_points):
+            score += WEIGHTS["key_points"]
         score += WEIGHTS["body"] * min(5, sum(1 for w in body if w.startswith(stem))) / 5
     return score
 

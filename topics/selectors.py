@@ -11,8 +11,9 @@ from django.db.models import Case, Count, Exists, F, OuterRef, Q, Subquery, Valu
 from django.db.models.functions import RowNumber
 from django.http import Http404
 
+from topics import rendering
 from topics.caching import per_content_version
-from topics.models import Disclaimer, GlossaryTerm, Persona, Topic, Variant, about_topic_slug
+from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Topic, Variant, about_topic_slug
 
 # What Django's SlugField allows, bounded: anything else is not worth a query.
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
@@ -134,6 +135,57 @@ def glossary_link_forms() -> list[tuple[str, list[str]]]:
     return GlossaryTerm.objects.link_forms()
 
 
+class PageUse(NamedTuple):
+    """A published page whose live text uses a glossary word."""
+
+    topic_slug: str
+    topic_title: str
+    persona_slug: str
+
+
+@per_content_version
+def glossary_usage() -> dict[str, list[PageUse]]:
+    """For each glossary term, the published pages that use it (as their glossary links find it).
+
+    Read once per content version: one query, and one pass of the glossary pattern per page.
+    """
+    terms_in = rendering.glossary_finder(glossary_link_forms())
+    usage: dict[str, list[PageUse]] = {}
+    rows = (
+        Variant.objects.published()
+        .health_pages()
+        .order_by("topic__title", "persona__order")
+        .values_list("topic__slug", "topic__title", "persona__slug", "search_text")
+    )
+    for topic_slug, topic_title, persona_slug, text in rows:
+        for slug in terms_in(text):
+            usage.setdefault(slug, []).append(PageUse(topic_slug, topic_title, persona_slug))
+    return usage
+
+
+@dataclass(frozen=True)
+class TermPages:
+    """Where a glossary word's page sends a reader on: its topic, and the pages that use it."""
+
+    about: Topic | None
+    uses: list[PageUse]  # one per topic without a persona; that persona's pages with one
+
+
+def term_pages(*, term: GlossaryTerm, persona: Persona | None) -> TermPages:
+    """The topic about ``term`` and the other published pages using it, for ``persona`` if given.
+
+    Without a persona the page is the same for every visitor: one entry per topic, whose
+    link (/topics/<topic>/) leads each reader to their own version.
+    """
+    about = Topic.objects.published().about(term)
+    uses = [use for use in glossary_usage().get(term.slug, []) if not about or use.topic_slug != about.slug]
+    if persona is not None:
+        uses = [use for use in uses if use.persona_slug == persona.slug]
+    else:
+        uses = list({use.topic_slug: use._replace(persona_slug="") for use in uses}.values())
+    return TermPages(about=about, uses=uses)
+
+
 def disclaimers_for(*, persona: Persona) -> list[Disclaimer]:
     """Disclaimers meant for this persona, plus those meant for everyone (no personas chosen).
 
@@ -227,3 +279,61 @@ def neighbourhood(*, topic: Topic) -> Neighbourhood:
 def suggested_topics(*, limit: int = 5) -> list[Topic]:
     """Where to start when a search finds nothing: the first topics of the first groups."""
     return [topic for group in topics_by_kind(per_group=2) for topic in group.topics][:limit]
+
+
+# References as a page lists them -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BackLink:
+    """A link from a reference back to a place that cites it."""
+
+    anchor: str
+    text: str  # the section's name, or the number of a further use in that section
+
+
+@dataclass(frozen=True)
+class CitedReference:
+    number: int  # as in the text: order of first use
+    reference: Reference
+    back_links: list[BackLink]
+
+
+@dataclass(frozen=True)
+class ReferenceGroup:
+    heading: str  # empty: one list without headings
+    entries: list[CitedReference]
+
+
+def reference_groups(*, references: list[Reference], html: str, by_kind: bool) -> list[ReferenceGroup]:
+    """The page's references with links back to where ``html`` cites them.
+
+    Numbered in order of first use, as the citations are. ``by_kind`` (professional and
+    student pages) groups them under Reference.KIND_HEADINGS; each keeps its number.
+    """
+    places = rendering.citation_places(html)
+    entries = [
+        CitedReference(number, ref, _back_links(places.get(ref.key, [])))
+        for number, ref in enumerate(references, start=1)
+    ]
+    if not by_kind:
+        return [ReferenceGroup("", entries)] if entries else []
+    return [
+        ReferenceGroup(heading, [entry for entry in entries if entry.reference.kind == kind])
+        for kind, heading in Reference.KIND_HEADINGS.items()
+        if any(entry.reference.kind == kind for entry in entries)
+    ]
+
+
+def _back_links(places: list[rendering.Place]) -> list[BackLink]:
+    links: list[BackLink] = []
+    uses: dict[str, int] = {}
+    for place in places:
+        if links and links[-1].anchor == place.anchor:
+            continue  # one "Sources" link can cite a reference once only
+        uses[place.section] = uses.get(place.section, 0) + 1
+        if uses[place.section] == 1:
+            links.append(BackLink(place.anchor, place.section))
+        else:
+            links.append(BackLink(place.anchor, str(uses[place.section])))
+    return links

@@ -18,7 +18,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
-from topics import caching, selectors, site, structured_data, trust
+from topics import caching, rendering, selectors, site, structured_data, trust
 from topics.caching import HTMX_HEADERS, PAGE_CACHE_ATTRIBUTE, cached_page
 from topics.models import GlossaryTerm, Persona, Topic
 from topics.search import search as search_topics
@@ -135,8 +135,10 @@ def about(request: HtmxHttpRequest, page: str = "") -> HttpResponse:
 def _variant_context(request: HttpRequest, choice: selectors.PageChoice) -> dict:
     variant = choice.variant
     page = variant.working_revision() if choice.preview else variant.live_revision()
-    page = dataclasses.replace(page, html=GlossaryTerm.objects.link(page.html, selectors.glossary_link_forms()))
     references = variant.references(page)
+    # Citation links say which source they are, and glossary words link to their definitions.
+    html = rendering.label_citations(page.html, {ref.key: ref.short_name for ref in references})
+    page = dataclasses.replace(page, html=GlossaryTerm.objects.link(html, selectors.glossary_link_forms()))
     canonical_url = site.absolute_url(variant.get_absolute_url())
     around = selectors.neighbourhood(topic=variant.topic)
     panel = trust.trust_panel(variant, page, preview=choice.preview)
@@ -148,6 +150,9 @@ def _variant_context(request: HttpRequest, choice: selectors.PageChoice) -> dict
         "persona": choice.requested,
         "personas": choice.personas,
         "references": references,
+        "reference_groups": selectors.reference_groups(
+            references=references, html=page.html, by_kind=not variant.persona.plain_language
+        ),
         "disclaimers": selectors.disclaimers_for(persona=variant.persona),
         "around": around,
         "canonical_url": canonical_url,
@@ -243,13 +248,21 @@ def glossary(request: HtmxHttpRequest) -> HttpResponse:
 
 @require_safe
 @vary_on_headers(*HTMX_HEADERS)
-@cached_page
+# Never the cookie: the page is the same for everyone at its address. ?persona= (optional)
+# narrows the pages that use the word to that reader's.
+@cached_page(query=("persona",))
 def glossary_term(request: HtmxHttpRequest, term: str) -> HttpResponse:
     entry = get_object_or_404(GlossaryTerm, slug=term)
-    template = "topics/glossary_term.html"
     if request.htmx:
-        template += "#definition"
-    return render(request, template, {"entry": entry})
+        # The definition alone, for the popover on a topic page: small, and the same for every reader.
+        return render(request, "topics/glossary_term.html#definition", {"entry": entry})
+    persona = None
+    if "persona" in request.GET:
+        persona = selectors.persona_from_slug(slug=request.GET["persona"])
+        if persona is None:
+            raise Http404("No such reader.")
+    pages = selectors.term_pages(term=entry, persona=persona)
+    return render(request, "topics/glossary_term.html", {"entry": entry, "persona": persona, "pages": pages})
 
 
 @require_safe
@@ -267,7 +280,13 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     # Search forms send the reader's persona along, so results link to their version.
     persona, in_url = _requested_persona(request)
     results = search_topics(query, persona)
-    context = {"query": query, "persona": persona, "hits": results.hits, "terms": results.terms}
+    context = {
+        "query": query,
+        "persona": persona,
+        "hits": results.hits,
+        "terms": results.terms,
+        "suggestion": results.suggestion,
+    }
     if query and not results.hits and not results.terms:
         context["suggestions"] = selectors.suggested_topics()
     template = "topics/search.html"

@@ -24,7 +24,9 @@ def public_pages() -> list[str]:
     assert len(personas) == 4 and len(topics) >= 15
     variants = [f"/topics/{topic}/{persona}/" for topic in topics for persona in personas]
     return [
-        "/", "/topics/", *variants, "/glossary/", "/glossary/insulin/", "/search/?q=insulin", "/no-such-page/",
+        "/", "/topics/", *variants, "/glossary/", "/glossary/insulin/",
+        "/glossary/acanthosis-nigricans/?persona=caregiver", "/search/?q=insulin",
+        "/search/?q=acanthosys&persona=patient", "/no-such-page/",
         "/risk-test/", "/topics/insulin-resistance/patient/share/",
         "/about/", "/about/editorial-policy/", "/about/accessibility/", "/about/privacy/",
     ]  # fmt: skip

@@ -6,6 +6,7 @@ from django.apps import apps
 from topics.models import Persona, Reference, Topic, Variant
 
 default_personas = importlib.import_module("topics.migrations.0002_default_personas")
+persona_kind_orders = importlib.import_module("topics.migrations.0012_persona_topic_kind_order")
 
 
 @pytest.fixture
@@ -15,6 +16,7 @@ def personas(db) -> dict[str, Persona]:
         # A transactional test ran before this one and emptied every table, the rows
         # that data migrations made included: make them again, the same way.
         default_personas.create_personas(apps, None)
+        persona_kind_orders.set_orders(apps, None)
     return Persona.objects.in_bulk(field_name="slug")
 
 

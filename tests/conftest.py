@@ -7,6 +7,7 @@ from topics.models import Persona, Reference, Topic, Variant
 
 default_personas = importlib.import_module("topics.migrations.0002_default_personas")
 citations_by_reader = importlib.import_module("topics.migrations.0013_citations_resources")
+persona_kind_orders = importlib.import_module("topics.migrations.0014_persona_topic_kind_order")
 
 
 @pytest.fixture
@@ -17,6 +18,7 @@ def personas(db) -> dict[str, Persona]:
         # that data migrations made included: make them again, the same way.
         default_personas.create_personas(apps, None)
         citations_by_reader.plain_language_readers(apps, None)
+        persona_kind_orders.set_orders(apps, None)
     return Persona.objects.in_bulk(field_name="slug")
 
 

@@ -378,6 +378,26 @@ def test_query_parameters_a_page_reads_are_in_its_key(client, insr_topic):
     assert zebra != client.get("/search/?q=gene&persona=patient").content
 
 
+def ticked(html: bytes) -> list[str]:
+    import re
+
+    return re.findall(r'name="persona" value="([a-z]+)" checked', html.decode())
+
+
+@pytest.mark.parametrize("first", ["none", "cookie"])
+def test_first_visit_home_and_a_chosen_home_never_share_a_cached_page(client, insr_topic, first):
+    """Nothing ticked for a first visit, the choice ticked with a cookie: whichever is cached first."""
+    order = ["none", "cookie"] if first == "none" else ["cookie", "none"]
+    for _ in range(2):  # the second round is served from the cache
+        for visitor in order:
+            client.cookies.clear()
+            if visitor == "cookie":
+                client.cookies["persona"] = "patient"  # the default reader, chosen
+            assert ticked(client.get("/").content) == ([] if visitor == "none" else ["patient"]), visitor
+    client.cookies["persona"] = "no-such-reader"
+    assert ticked(client.get("/").content) == []
+
+
 def test_memory_cache_is_bounded(settings):
     from insr_site import settings as production
 

@@ -122,3 +122,30 @@ def test_html_entities_never_become_glossary_links():
     # Only the real words link, never the insides of a character reference.
     assert linked.count("glossary-link") == 2
     assert ">amp</a>&#x27;" in linked and ">nbsp</a>&nbsp;" in linked
+
+
+def test_topic_kind_order_puts_named_kinds_first_and_keeps_the_rest(personas):
+    persona = personas["caregiver"]
+    persona.topic_kind_order = " Gene,condition "
+    persona.full_clean()
+    assert persona.topic_kinds() == ["gene", "condition", "concept", "symptom", "treatment"]
+    persona.topic_kind_order = ""
+    assert persona.topic_kinds() == ["concept", "condition", "symptom", "treatment", "gene"]
+
+
+@pytest.mark.parametrize("value", ["genes", "gene, gene", "condition; gene"])
+def test_topic_kind_order_refuses_typos_and_repeats(personas, value):
+    persona = personas["caregiver"]
+    persona.topic_kind_order = value
+    with pytest.raises(ValidationError):
+        persona.full_clean()
+
+
+def test_shipped_personas_order_topic_groups_for_their_reader(personas):
+    by_slug = {slug: persona.topic_kinds() for slug, persona in Persona.objects.in_bulk(field_name="slug").items()}
+    # Patients start with the common condition explained; caregivers (often of a child with a
+    # rare inherited syndrome) and professionals with the conditions and the gene.
+    assert by_slug["patient"][0] == "concept"
+    assert by_slug["caregiver"][:2] == ["condition", "gene"]
+    assert by_slug["professional"][:2] == ["condition", "gene"]
+    assert by_slug["student"][0] == "concept"

@@ -5,6 +5,7 @@ from unittest import mock
 import pytest
 from django.db import DatabaseError
 from django.urls import reverse
+from django.utils import timezone
 
 from topics.models import Disclaimer, GlossaryTerm, Reviewer, Variant
 
@@ -47,6 +48,71 @@ def test_home_links_follow_remembered_persona(client, insr_topic):
 def test_home_hides_topics_without_published_variants(client, make_topic, make_variant):
     make_variant(make_topic("drafty", title="Drafty topic"), status=Variant.Status.DRAFT)
     assert "Drafty topic" not in client.get("/").content.decode()
+
+
+def ticked(html: str) -> list[str]:
+    """The personas ticked in the page's switcher."""
+    return re.findall(r'name="persona" value="([a-z]+)" checked', html)
+
+
+def persona_status(html: str) -> str:
+    return re.search(r'<p id="persona-status"[^>]*>(.*?)</p>', html, re.S).group(1).strip()
+
+
+@pytest.mark.parametrize("cookie", [None, "astronaut", "<script>"])
+def test_home_first_visit_ticks_nothing_but_links_to_the_default_reader(client, insr_topic, cookie):
+    if cookie:
+        client.cookies["persona"] = cookie
+    html = client.get("/").content.decode()
+    assert ticked(html) == []
+    assert persona_status(html) == ""
+    assert 'href="/topics/insr-gene/patient/"' in html
+    assert "Written for: Patient, until you choose who you are" in html
+    # Without JavaScript, sending the form with nothing chosen is stopped by the browser.
+    assert html.count('type="radio" name="persona"') == html.count(" required>") == 4
+
+
+def test_home_confirms_the_chosen_reader_visibly(client, insr_topic):
+    client.cookies["persona"] = "caregiver"
+    html = client.get("/").content.decode()
+    assert ticked(html) == ["caregiver"]
+    assert persona_status(html) == "Now showing pages for: Parent or caregiver"
+    client.cookies.clear()
+    html = client.get("/?persona=student").content.decode()
+    assert ticked(html) == ["student"]
+    assert persona_status(html) == "Now showing pages for: Student"
+
+
+def test_home_shows_each_topics_summary_written_for_the_reader(client, make_topic, make_variant):
+    topic = make_topic("insulin-resistance", title="Insulin resistance", kind="concept", summary="Topic summary.")
+    make_variant(topic, "patient", summary="What it means for you.")
+    make_variant(topic, "professional", summary="Mechanisms, diagnosis and references.")
+    make_variant(topic, "student")  # no summary of its own
+    assert "<p>What it means for you.</p>" in client.get("/").content.decode()
+    assert "<p>Mechanisms, diagnosis and references.</p>" in client.get("/?persona=professional").content.decode()
+    assert "<p>Topic summary.</p>" in client.get("/?persona=student").content.decode()
+    # No caregiver page: the link falls back, and so does the summary.
+    assert "<p>Topic summary.</p>" in client.get("/?persona=caregiver").content.decode()
+
+
+def group_headings(html: str) -> list[str]:
+    return re.findall(r"<h3>(.*?)</h3>", html)
+
+
+def test_home_lists_groups_in_the_readers_order(client, personas, make_topic, make_variant):
+    for kind in ("concept", "condition", "gene"):
+        make_variant(make_topic(f"a-{kind}", kind=kind))
+    personas["professional"].topic_kind_order = "gene, condition"
+    personas["professional"].save()
+    usual = ["Understanding insulin resistance", "Conditions", "Genes"]
+    assert group_headings(client.get("/?persona=patient").content.decode()) == usual
+    professional = client.get("/?persona=professional").content.decode()
+    assert group_headings(professional) == ["Genes", "Conditions", "Understanding insulin resistance"]
+    # The full list keeps the usual order for everyone; its groups are anchored by kind, which
+    # is what home's "See all" links point at, whatever order home shows them in.
+    full_list = client.get("/topics/").content.decode()
+    anchors = re.findall(r'<section class="topic-group" id="group-([a-z]+)"', full_list)
+    assert anchors == ["concept", "condition", "gene"]
 
 
 # /topics/<topic>/ -------------------------------------------------------------------------
@@ -171,6 +237,59 @@ def test_topic_page_persona_switcher_is_a_form(client, insr_topic):
     assert "<legend>Which best describes you?</legend>" in html
     assert '<input type="hidden" name="next" value="/topics/insr-gene/patient/">' in html
     assert "csrfmiddlewaretoken" not in html
+
+
+def test_topic_page_reader_choice_is_one_line_that_opens_in_place(client, insr_topic):
+    html = client.get("/topics/insr-gene/patient/").content.decode()
+    switcher = re.search(r'<section class="switcher".*?</section>', html, re.S).group(0)
+    summary = re.search(r"<summary>(.*?)</summary>", switcher, re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", summary) == "Written for: Patient · Change"
+    # The whole form is inside the <details>, closed by default: it opens without JavaScript.
+    details = re.search(r"<details>.*?</details>", switcher, re.S).group(0)
+    assert '<form class="persona-switcher' in details and "</form>" in details
+    assert ticked(details) == ["patient"]
+    # The live region stays outside the details, so it is heard whether or not it is open.
+    assert 'id="persona-status"' in switcher and 'id="persona-status"' not in details
+
+
+def test_persona_swap_with_htmx_updates_the_one_line_choice(client, insr_topic):
+    html = client.post(
+        PERSONA_URL, {"persona": "professional", "next": "/topics/insr-gene/patient/"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert '<strong id="switcher-persona" hx-swap-oob="innerHTML">Healthcare professional</strong>' in html
+
+
+PRINTABLE = ["/", "/topics/", "/glossary/", "/glossary/insulin/", "/search/?q=gene", "/risk-test/"]
+
+
+def print_masthead(html: str) -> list[str]:
+    """The lines of the masthead printed pages start with (hidden on screen)."""
+    block = re.search(r'<div class="print-masthead">(.*?)</div>', html, re.S).group(1)
+    return [re.sub(r"<[^>]+>", "", line).strip() for line in re.findall(r"<p>(.*?)</p>", block)]
+
+
+@pytest.mark.parametrize("path", PRINTABLE)
+def test_every_page_has_a_print_slot_and_a_printed_masthead(client, insr_topic, path):
+    GlossaryTerm.objects.create(slug="insulin", term="Insulin", definition="A hormone.")
+    html = client.get(path).content.decode()
+    assert html.count("data-print-slot") == 1
+    assert print_masthead(html) == ["Understanding Insulin Resistance", "http://testserver" + path.partition("?")[0]]
+
+
+def test_topic_page_prints_its_canonical_address_and_date(client, insr_topic, settings):
+    settings.SITE_URL = "https://insr.example.org"
+    settings.ALLOWED_HOSTS = ["insr.example.org", "other.example"]
+    html = client.get("/topics/insr-gene/patient/?utm_source=x", HTTP_HOST="other.example").content.decode()
+    article = re.search(r'<article id="article".*?</article>', html, re.S).group(0)
+    # Inside the article, so a persona swap brings the right address; from DJANGO_SITE_URL, never the Host.
+    updated = timezone.localdate(Variant.objects.get(topic=insr_topic, persona__slug="patient").published_at)
+    assert print_masthead(article) == [
+        "Understanding Insulin Resistance",
+        "https://insr.example.org/topics/insr-gene/patient/",
+        f"Page last updated: {updated.day} {updated:%B %Y}",
+    ]
+    assert html.count("data-print-slot") == 1  # beside the breadcrumbs, not at the end as well
+    assert html.count('class="print-masthead"') == 1
 
 
 # /persona/ --------------------------------------------------------------------------------

@@ -139,6 +139,36 @@ class InvalidatesPages(models.Model):
         abstract = True
 
 
+def _split_kinds(value: str) -> list[str]:
+    return [part.strip().lower() for part in value.split(",") if part.strip()]
+
+
+def health_topic_kinds() -> list[str]:
+    """The kinds of topic listed on the home page, in the usual order (about pages are not listed)."""
+    return [kind for kind, _label in Topic.Kind.choices if kind != Topic.Kind.ABOUT]
+
+
+def validate_topic_kind_order(value: str) -> None:
+    """Only real topic kinds, each at most once: a typo must not hide a group."""
+    kinds = _split_kinds(value)
+    known = set(health_topic_kinds())
+    unknown = [kind for kind in kinds if kind not in known]
+    if unknown:
+        raise ValidationError(
+            "Unknown topic kind: %(unknown)s. Use %(known)s.",
+            params={"unknown": ", ".join(unknown), "known": ", ".join(health_topic_kinds())},
+        )
+    if len(set(kinds)) != len(kinds):
+        raise ValidationError("Name each topic kind at most once.")
+
+
+def ordered_topic_kinds(value: str) -> list[str]:
+    """The kinds named in ``value`` first (unknown ones ignored), then the rest in the usual order."""
+    usual = health_topic_kinds()
+    named = list(dict.fromkeys(kind for kind in _split_kinds(value) if kind in usual))
+    return named + [kind for kind in usual if kind not in named]
+
+
 class PersonaQuerySet(InvalidatingQuerySet):
     def default(self) -> Persona | None:
         return self.filter(is_default=True).first() or self.first()
@@ -176,6 +206,16 @@ class Persona(InvalidatesPages):
             "by kind (guidelines, drug labels, research). Changing it re-renders this reader's pages."
         ),
     )
+    topic_kind_order = models.CharField(
+        max_length=120,
+        blank=True,
+        validators=[validate_topic_kind_order],
+        help_text=(
+            "The order of the topic groups on the home page for this reader: kinds separated by commas, "
+            "from concept, condition, symptom, treatment, gene (e.g. “condition, gene, symptom”). "
+            "Kinds left out follow in the usual order; empty: the usual order."
+        ),
+    )
 
     objects = PersonaQuerySet.as_manager()
 
@@ -197,6 +237,10 @@ class Persona(InvalidatesPages):
     @property
     def citation_style(self) -> str:
         return rendering.SECTIONS if self.plain_language else rendering.INLINE
+
+    def topic_kinds(self) -> list[str]:
+        """Every topic kind, in the order this reader's home page lists the groups."""
+        return ordered_topic_kinds(self.topic_kind_order)
 
 
 # About pages are topics whose slug is "about" (served at /about/) or "about-<page>"

@@ -13,7 +13,16 @@ from django.http import Http404
 
 from topics import rendering
 from topics.caching import per_content_version
-from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Topic, Variant, about_topic_slug
+from topics.models import (
+    Disclaimer,
+    GlossaryTerm,
+    Persona,
+    Reference,
+    Topic,
+    Variant,
+    about_topic_slug,
+    ordered_topic_kinds,
+)
 
 # What Django's SlugField allows, bounded: anything else is not worth a query.
 SLUG_RE = re.compile(r"[-a-zA-Z0-9_]{1,50}")
@@ -200,18 +209,22 @@ GROUP_ORDER = ("order", "title", "pk")
 
 
 class TopicGroup(NamedTuple):
+    kind: str  # also the group's anchor on the topic list (#group-<kind>), whatever the order
     label: str
     topics: list[Topic]
     total: int  # topics in the whole group, when `topics` holds only its first few
 
 
-def topics_by_kind(*, per_group: int | None = None) -> list[TopicGroup]:
-    """Topics with at least one published variant, grouped by kind in a fixed order.
+def topics_by_kind(*, per_group: int | None = None, persona: Persona | None = None) -> list[TopicGroup]:
+    """Topics with at least one published variant, grouped by kind.
 
     ``per_group`` keeps each group's first few (the home page): one query whose cost
-    does not grow with the number of topics on the site.
+    does not grow with the number of topics on the site. With ``persona``, the groups
+    come in that reader's order (``Persona.topic_kinds``) and each topic's ``list_summary``
+    is the one written for that reader (its published variant's), when it has one;
+    otherwise, and without ``persona``, the topic's own summary.
     """
-    kind_order = [kind for kind, _label in Topic.Kind.choices]
+    kind_order = persona.topic_kinds() if persona is not None else ordered_topic_kinds("")
     labels = dict(Topic.Kind.choices)
     topics = Topic.objects.published()
     if per_group is not None:
@@ -219,6 +232,10 @@ def topics_by_kind(*, per_group: int | None = None) -> list[TopicGroup]:
         topics = topics.annotate(
             position=Window(RowNumber(), **in_group), group_total=Window(Count("pk"), partition_by=F("kind"))
         ).filter(position__lte=per_group)
+    if persona is not None:
+        # A correlated subquery in the same query: one row per topic, no second query.
+        written_for = Variant.objects.published().filter(topic=OuterRef("pk"), persona=persona)
+        topics = topics.annotate(persona_summary=Subquery(written_for.values("live_summary")[:1]))
     # The database orders within a group (its collation, as everywhere else); a stable sort
     # then puts the groups in their fixed order.
     topics = sorted(
@@ -228,8 +245,11 @@ def topics_by_kind(*, per_group: int | None = None) -> list[TopicGroup]:
     groups = []
     for kind, members in groupby(topics, key=lambda t: t.kind):
         members = list(members)
+        for topic in members:
+            # What a list shows under the title: the reader's own summary, else the topic's.
+            topic.list_summary = getattr(topic, "persona_summary", None) or topic.summary
         total = members[0].group_total if per_group is not None else len(members)
-        groups.append(TopicGroup(label=labels.get(kind, kind), topics=members, total=total))
+        groups.append(TopicGroup(kind=kind, label=labels.get(kind, kind), topics=members, total=total))
     return groups
 
 

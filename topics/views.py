@@ -66,17 +66,25 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
     # "/?persona=student" is the home page for one persona: the address a persona switch
     # pushes, so Back returns to the persona before. Plain "/" follows the cookie.
     persona, in_url = _requested_persona(request)
-    response = render(request, "topics/home.html", _home_context(persona))
+    # Nothing is ticked until the visitor chooses (in the URL, or a cookie naming a real
+    # persona): the links still lead to the default reader's pages. The page cache keys
+    # plain "/" on exactly that (a real persona's slug, or none), so the two never mix.
+    chosen = in_url or _has_chosen_persona(request)
+    response = render(request, "topics/home.html", _home_context(persona, chosen=chosen))
     return _mark_persona_source(response, in_url=in_url)
+
+
+def _has_chosen_persona(request: HttpRequest) -> bool:
+    return selectors.persona_from_slug(slug=request.COOKIES.get(settings.PERSONA_COOKIE_NAME)) is not None
 
 
 def _home_url(persona: Persona) -> str:
     return f"{reverse('topics:home')}?persona={persona.slug}"
 
 
-def _home_context(persona: Persona) -> dict:
-    groups = selectors.topics_by_kind(per_group=HOME_TOPICS_PER_GROUP)
-    return {"persona": persona, "personas": selectors.all_personas(), "groups": groups}
+def _home_context(persona: Persona, *, chosen: bool) -> dict:
+    groups = selectors.topics_by_kind(per_group=HOME_TOPICS_PER_GROUP, persona=persona)
+    return {"persona": persona, "chosen": chosen, "personas": selectors.all_personas(), "groups": groups}
 
 
 @require_safe
@@ -222,7 +230,9 @@ def set_persona(request: HtmxHttpRequest) -> HttpResponse:
                 response = render(request, "topics/variant.html#article", context)
                 response["HX-Push-Url"] = target
         elif match and match.view_name == "topics:home":
-            response = render(request, "topics/home.html#topic-list", _home_context(persona) | {"announce": True})
+            response = render(
+                request, "topics/home.html#topic-list", _home_context(persona, chosen=True) | {"announce": True}
+            )
             response["HX-Push-Url"] = target
         else:
             response = HttpResponseClientRedirect(target)

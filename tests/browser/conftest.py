@@ -167,9 +167,10 @@ document.addEventListener("securitypolicyviolation", (event) => {
 def open_tab(browser, site) -> Iterator[Callable[..., Tab]]:
     contexts = []
 
-    def open_tab(*, viewport: dict = DESKTOP, javascript: bool = True, bypass_csp: bool = False) -> Tab:
+    def open_tab(*, viewport: dict = DESKTOP, javascript: bool = True, bypass_csp: bool = False, **options) -> Tab:
+        """``options`` go to the browser context as they are (device_scale_factor, forced_colors...)."""
         context = browser.new_context(
-            base_url=site.url, viewport=viewport, java_script_enabled=javascript, bypass_csp=bypass_csp
+            base_url=site.url, viewport=viewport, java_script_enabled=javascript, bypass_csp=bypass_csp, **options
         )
         context.set_default_timeout(10_000)
         contexts.append(context)

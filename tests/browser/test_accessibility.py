@@ -3,7 +3,7 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import DESKTOP, PHONE
 from topics.models import Persona, Topic
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -38,9 +38,10 @@ def axe_violations(axe: Axe, page, path: str) -> list[str]:
     return [] if results.violations_count == 0 else [f"{path}\n{results.generate_report()}"]
 
 
-def test_axe_finds_no_violations_on_any_public_page(open_tab):
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone-360"])
+def test_axe_finds_no_violations_on_any_public_page(open_tab, viewport):
     # axe is injected into the page, which the CSP would block: bypass it here only.
-    page = open_tab(bypass_csp=True).page
+    page = open_tab(viewport=viewport, bypass_csp=True).page
     axe = Axe()
     pages = public_pages()
     violations = [report for path in pages for report in axe_violations(axe, page, path)]
@@ -59,4 +60,8 @@ def test_axe_finds_no_violations_on_a_phone_with_open_glossary_and_larger_text(o
     results = axe.run(page, options=AXE_OPTIONS)
     if results.violations_count:
         violations.append(f"glossary popover open\n{results.generate_report()}")
+    page.locator(".switcher summary").click()
+    results = axe.run(page, options=AXE_OPTIONS)
+    if results.violations_count:
+        violations.append(f"reader choice open\n{results.generate_report()}")
     assert violations == [], "\n\n".join(violations)

@@ -131,6 +131,7 @@ def test_no_console_errors_or_csp_violations(open_tab):
     page.locator("#topic-list .topic-cards a").first.click()
     expect(page.locator("#article .written-for")).to_have_text("Written for: Student")
 
+    page.locator(".switcher summary").click()
     page.get_by_role("radio", name="Healthcare professional").check()
     expect(page.locator("#article .written-for")).to_have_text("Written for: Healthcare professional")
     page.locator("button.glossary-term").first.click()

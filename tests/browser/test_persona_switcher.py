@@ -13,6 +13,12 @@ TOPIC = "/topics/insulin-resistance/"
 KEPT = [".site-header", ".persona-switcher", "#persona-status"]
 
 
+def open_switcher(page) -> None:
+    """On topic pages the choice is one line ("Written for: … · Change") until opened."""
+    page.locator(".switcher summary").click()
+    expect(page.locator(".switcher details")).to_have_attribute("open", "")
+
+
 def mark_page(page) -> None:
     """Tag the live document; a reload, or swapping anything but the content, loses a tag.
 
@@ -37,6 +43,7 @@ def assert_same_document(page) -> None:
 def test_switcher_is_a_radio_group_with_a_legend_and_a_polite_live_region(open_tab):
     page = open_tab().page
     page.goto(TOPIC + "patient/")
+    open_switcher(page)
     group = page.get_by_role("group", name="Which best describes you?")
     expect(group.get_by_role("radio")).to_have_count(4)
     expect(page.locator("#persona-status")).to_have_attribute("aria-live", "polite")
@@ -57,10 +64,12 @@ def test_topic_page_persona_switch_swaps_only_the_article(open_tab):
     expect(page.locator("#article .written-for")).to_have_text("Written for: Patient")
     mark_page(page)
 
+    open_switcher(page)
     page.get_by_role("radio", name="Student").check()
 
     expect(page).to_have_url(re.compile(r"/topics/insulin-resistance/student/$"))
     expect(page.locator("#article .written-for")).to_have_text("Written for: Student")
+    expect(page.locator(".switcher summary")).to_have_text("Written for: Student · Change")
     expect(page.locator("#persona-status")).to_have_text("Now showing the version for: Student")
     expect(page).to_have_title(re.compile(r"\(Student\)"))
     assert_same_document(page)
@@ -109,7 +118,8 @@ def test_home_persona_switch_swaps_only_the_topic_list(open_tab):
     page.go_back()
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.locator("#topic-list .topic-cards a").first).to_have_attribute("href", re.compile(r"/patient/$"))
-    expect(page.get_by_role("radio", name=re.compile("^Patient"))).to_be_checked()
+    # As it was on the first visit: the default reader's links, and nothing ticked yet.
+    expect(page.locator(".persona-switcher input:checked")).to_have_count(0)
 
     # Remembered: a plain topic link now opens the last choice, the student version.
     page.goto(TOPIC)
@@ -120,6 +130,7 @@ def test_home_persona_switch_swaps_only_the_topic_list(open_tab):
 def test_persona_switch_without_javascript_posts_the_form(open_tab):
     page = open_tab(javascript=False).page
     page.goto(TOPIC + "patient/")
+    open_switcher(page)
     submit = page.get_by_role("button", name="Show pages for me")
     expect(submit).to_be_visible()
     assert page.locator("[data-text-size-slot] button").count() == 0, "no dead buttons without JavaScript"
@@ -129,6 +140,7 @@ def test_persona_switch_without_javascript_posts_the_form(open_tab):
 
     expect(page).to_have_url(re.compile(r"/topics/insulin-resistance/caregiver/$"))
     expect(page.locator("#article .written-for")).to_have_text("Written for: Parent or caregiver")
+    open_switcher(page)
     expect(page.get_by_role("radio", name="Parent or caregiver")).to_be_checked()
 
     page.goto("/")

@@ -229,7 +229,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "insr_site.storage.MinifiedStaticFilesStorage"
         )
     },
 }

@@ -48,7 +48,7 @@ def test_production_uses_compressed_manifest_storage():
         text=True,
         timeout=60,
     )
-    assert result.stdout.strip() == "whitenoise.storage.CompressedManifestStaticFilesStorage", result.stderr
+    assert result.stdout.strip() == "insr_site.storage.MinifiedStaticFilesStorage", result.stderr
 
 
 def test_proxy_ssl_header_trusted(settings):

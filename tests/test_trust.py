@@ -24,7 +24,7 @@ def panel_of(html: str) -> str:
 
 def steps_of(panel: str) -> list[tuple[str, str, bool]]:
     """(step, state in words, is the current step) for each of the three steps."""
-    items = re.findall(r'<li data-state="([^"]+)"( aria-current="step")?>([^:<]+): <span>([^<]+)</span></li>', panel)
+    items = re.findall(r'<li data-state="([^"]+)"( aria-current="step")?>([^:<]+)<span>: ([^<]+)</span></li>', panel)
     assert all(state == words for state, _current, _name, words in items)  # the state is said in words
     return [(name, words, bool(current)) for _state, current, name, words in items]
 

@@ -34,6 +34,14 @@ PLAIN_500 = (
 )
 
 
+def database_unavailable() -> HttpResponse:
+    """503 while the database cannot be reached: the visitor is asked to come back soon."""
+    response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = "30"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     # No request context: whatever broke may be what a context processor needs.
     try:

@@ -7,6 +7,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
 
+from insr_site import errors
+
 
 def cross_origin_resource_policy(get_response):
     """Our pages, styles and scripts are for our own pages only."""
@@ -34,10 +36,7 @@ def database_unavailable(get_response):
         # fails or drops; other database errors (a bad query) are bugs and stay 500s.
         if not isinstance(exception, OperationalError | InterfaceError):
             return None
-        response = HttpResponse(loader.render_to_string("503.html"), status=503)
-        response["Retry-After"] = "30"
-        response["Cache-Control"] = "no-store"
-        return response
+        return errors.database_unavailable()
 
     middleware.process_exception = process_exception
     return middleware

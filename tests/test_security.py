@@ -377,3 +377,18 @@ def test_server_error_page_survives_a_broken_template(client, db):
     assert response.status_code == 500
     assert b"Sorry, something went wrong" in response.content
     assert b"manifest" not in response.content
+
+
+def test_a_database_outage_is_answered_by_the_page_cache_without_waiting_for_the_database_twice(client, insr_topic):
+    # The content version is the first thing a cacheable page reads; when that read cannot
+    # reach the database, the view (which would wait for it again) is never run.
+    with (
+        mock.patch("topics.caching._content_version", side_effect=OperationalError("connection refused")),
+        mock.patch("topics.selectors.choose_variant") as view_query,
+    ):
+        response = client.get("/topics/insr-gene/patient/")
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30" and response["Cache-Control"] == "no-store"
+    assert "We'll be back soon" in response.content.decode()
+    view_query.assert_not_called()
+    assert client.get("/topics/insr-gene/patient/").status_code == 200

@@ -102,7 +102,7 @@ def _database_settings(database_url: str, **extra: str) -> str:
 def test_postgresql_workers_share_a_bounded_connection_pool_not_one_connection_per_thread():
     # gunicorn runs 64 threads per worker: the pool, not the thread count, bounds connections.
     assert _database_settings("postgres://u@127.0.0.1:5432/db") == (
-        "0 {'pool': {'min_size': 2, 'max_size': 16, 'timeout': 10}}"
+        "0 {'pool': {'min_size': 2, 'max_size': 16, 'timeout': 2}}"
     )
     assert "'max_size': 5" in _database_settings("postgres://u@127.0.0.1:5432/db", DATABASE_POOL_SIZE="5")
 

@@ -38,11 +38,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.cache import patch_vary_headers
 
+from insr_site import errors
 from topics.models import SiteVersion
 
 try:
@@ -524,9 +525,12 @@ def page_cache(get_response):
             return _uncacheable(get_response(request))
         try:
             version = _content_version()
+        except (OperationalError, InterfaceError):
+            # The database cannot be reached: no page can be trusted to be current. Say so
+            # at once; the view would only wait for the database a second time.
+            return errors.database_unavailable()
         except DatabaseError:
-            # The database is down: no page can be trusted to be current. Let the view
-            # answer (with the 503 page).
+            # Reachable but refusing (say, not migrated yet): let the view answer.
             return _uncacheable(get_response(request))
         token = _request_version.set(version)
         try:

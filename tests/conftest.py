@@ -3,23 +3,48 @@ import importlib
 import pytest
 from django.apps import apps
 
-from topics.models import Persona, Reference, Topic, Variant
+from topics.importing import import_content
+from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Reviewer, ReviewEvent, Topic, Variant
 
 default_personas = importlib.import_module("topics.migrations.0002_default_personas")
 citations_by_reader = importlib.import_module("topics.migrations.0013_citations_resources")
 persona_kind_orders = importlib.import_module("topics.migrations.0014_persona_topic_kind_order")
 
 
-@pytest.fixture
-def personas(db) -> dict[str, Persona]:
-    """The four default personas, created by the data migration."""
+def restore_default_personas() -> None:
     if not Persona.objects.exists():
         # A transactional test ran before this one and emptied every table, the rows
         # that data migrations made included: make them again, the same way.
         default_personas.create_personas(apps, None)
         citations_by_reader.plain_language_readers(apps, None)
         persona_kind_orders.set_orders(apps, None)
+
+
+@pytest.fixture
+def personas(db) -> dict[str, Persona]:
+    """The four default personas, created by the data migration."""
+    restore_default_personas()
     return Persona.objects.in_bulk(field_name="slug")
+
+
+@pytest.fixture(scope="module")
+def shipped_content(django_db_setup, django_db_blocker):
+    """The shipped content, loaded once for a module's tests rather than once per test.
+
+    Each test still runs in its own transaction (ask for ``db`` too), so what a test changes
+    is rolled back and the next test sees the content as shipped. The rows are removed
+    when the module ends, so other modules start from an empty database as before.
+    """
+    with django_db_blocker.unblock():
+        restore_default_personas()
+        import_content()
+    yield
+    with django_db_blocker.unblock():
+        for model in (ReviewEvent, Variant, Topic, Reference, GlossaryTerm, Disclaimer, Reviewer):
+            model.objects.all().delete()
+        for model in apps.get_app_config("topics").get_models():
+            if model.__name__.startswith("Historical"):
+                model.objects.all().delete()
 
 
 @pytest.fixture

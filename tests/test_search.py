@@ -2,8 +2,7 @@
 
 import pytest
 
-from topics.importing import import_content
-from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Topic, Variant
+from topics.models import Persona, Topic, Variant
 from topics.search import search
 
 # query -> the topic that must come first, on SQLite and on PostgreSQL alike
@@ -25,14 +24,9 @@ TOP_RESULTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def shipped(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        import_content()
-    yield
-    with django_db_blocker.unblock():
-        for model in (Variant, Topic, Reference, GlossaryTerm, Disclaimer):
-            model.objects.all().delete()
+@pytest.fixture
+def shipped(shipped_content):
+    """The shipped content, loaded once for this module (tests/conftest.py)."""
 
 
 @pytest.mark.parametrize(("query", "expected"), TOP_RESULTS.items())

@@ -2,6 +2,8 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.core.management.color import no_style
+from django.db import connection
 
 from topics.importing import import_content
 from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Reviewer, ReviewEvent, Topic, Variant
@@ -18,6 +20,21 @@ def restore_default_personas() -> None:
         default_personas.create_personas(apps, None)
         citations_by_reader.plain_language_readers(apps, None)
         persona_kind_orders.set_orders(apps, None)
+
+
+def wipe_content() -> None:
+    """An empty database as far as content goes (personas and accounts stay, as after migrate).
+
+    Row ids start again at 1 as in a new database, since pages use some (disclaimer anchors).
+    """
+    models = [ReviewEvent, Variant, Topic, Reference, GlossaryTerm, Disclaimer, Reviewer]
+    for model in models:
+        model.objects.all().delete()
+    tables = [*models, Topic.related.through, Disclaimer.personas.through]
+    sequences = [{"table": model._meta.db_table, "column": "id"} for model in tables]
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_by_name_sql(no_style(), sequences):
+            cursor.execute(sql)
 
 
 @pytest.fixture
@@ -40,8 +57,7 @@ def shipped_content(django_db_setup, django_db_blocker):
         import_content()
     yield
     with django_db_blocker.unblock():
-        for model in (ReviewEvent, Variant, Topic, Reference, GlossaryTerm, Disclaimer, Reviewer):
-            model.objects.all().delete()
+        wipe_content()
         for model in apps.get_app_config("topics").get_models():
             if model.__name__.startswith("Historical"):
                 model.objects.all().delete()

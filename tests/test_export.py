@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.core.management.color import no_style
-from django.db import connection
 from django.utils import timezone
 from frontmatter.default_handlers import YAMLHandler
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.conftest import wipe_content
 from topics import caching
 from topics.exporting import Flow, Word, document, export_content, quote, variant_files, yaml_lines
 from topics.importing import (
@@ -26,7 +25,7 @@ from topics.importing import (
     import_content,
     read_document,
 )
-from topics.models import Disclaimer, GlossaryTerm, Reference, Reviewer, ReviewEvent, Topic, Variant
+from topics.models import Reviewer, ReviewEvent, Topic, Variant
 
 T0 = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)
 
@@ -55,21 +54,6 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch) -> Clock:
     return Clock(monkeypatch)
-
-
-def wipe_content() -> None:
-    """An empty database as far as content goes (personas and accounts stay, as after migrate).
-
-    Row ids start again at 1 as in a new database, since pages use some (disclaimer anchors).
-    """
-    models = [ReviewEvent, Variant, Topic, Reference, GlossaryTerm, Disclaimer, Reviewer]
-    for model in models:
-        model.objects.all().delete()
-    tables = [*models, Topic.related.through, Disclaimer.personas.through]
-    sequences = [{"table": model._meta.db_table, "column": "id"} for model in tables]
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_by_name_sql(no_style(), sequences):
-            cursor.execute(sql)
 
 
 def files_under(root: Path) -> list[str]:

@@ -9,6 +9,13 @@ The release phase runs this on every deploy, so it is idempotent. It never inven
 a medical review: a page's reviewer, review dates, notes and review record come only
 from its file (written by ``export_content``); a page whose file has none is
 published as the release, "not yet medically reviewed".
+
+Nor does it undo one. A fingerprint only says that nobody changed a row since files
+last matched it, and deploying an export makes the files match: redeploying the
+commit before would then roll back the review it carried. So a file replaces a page
+only when it descends from what the database holds (``why_older``): it records every
+review step the database has, and a text revision at least as new. Otherwise the page
+is left alone, and the report says why.
 """
 
 from __future__ import annotations
@@ -58,11 +65,14 @@ class Report:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # changed in admin, so not overwritten
+    # Pages whose files are older than the database (an earlier deploy's), with the reason.
+    left_alone: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (
             f"{len(self.created)} created, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged, {len(self.kept)} kept as edited in admin"
+            f"{len(self.unchanged)} unchanged, {len(self.kept)} kept as edited in admin, "
+            f"{len(self.left_alone)} left alone as newer than their files"
         )
 
 
@@ -139,6 +149,15 @@ class EventRecord:
         reviewer = (event.reviewer.name, event.reviewer.credentials) if event.reviewer else None
         by = "" if reviewer or event.user is None else event.user.get_username()
         return cls(event.action, event.revision, event.at, reviewer, by, event.note, event.override_reason)
+
+    @property
+    def key(self) -> tuple[str, int, datetime.datetime]:
+        """What identifies a step across databases (as loading matches them)."""
+        return (self.action, self.revision, self.at)
+
+    def describe(self) -> str:
+        who = self.reviewer[0] if self.reviewer else self.by
+        return f"{self.action} (revision {self.revision}, {self.at:%Y-%m-%d %H:%M} UTC{', ' + who if who else ''})"
 
     @property
     def is_release(self) -> bool:
@@ -281,6 +300,62 @@ class VariantRecord:
             submitted_by=str(working_meta.get("submitted_by") or ""),
             events=tuple(_event(step, path) for step in events or []),
         )
+
+
+def why_older(stored: VariantRecord, file: VariantRecord) -> str | None:
+    """Why a page's files do not descend from what the database holds for it; None when they do.
+
+    Review steps only ever accumulate, and a text's revision only ever grows, so a file
+    exported later holds every step and a revision at least as high; an older file (the
+    commit before an export, say) lacks some. A file that has no review record at all
+    cannot show where it comes from, so it never replaces a page that has one.
+    """
+    if stored.detailed and not file.detailed:
+        return f"its files hold no review record, and the database holds {_held(stored)}"
+    in_file = {step.key for step in file.events}
+    # The release's own steps are left out: another database loaded the same files at another time.
+    missing = [step for step in stored.events if not step.is_release and step.key not in in_file]
+    if missing:
+        newest = [step.describe() for step in reversed(missing[-3:])]
+        more = f" and {len(missing) - 3} earlier" if len(missing) > 3 else ""
+        return f"the database records review steps its files do not: {'; '.join(newest)}{more}"
+    for name, label in (("revision", "of the text"), ("published_revision", "live")):
+        held, written = getattr(stored, name), getattr(file, name)
+        if held is not None and (written is None or written < held):
+            return f"the database holds revision {held} {label}, its files {_revision(written)}"
+    if stored.has_draft and not file.detailed and file.working != stored.working:
+        return "the database holds a pending text that its files do not"
+    if stored.reviewer and stored.live is not None and file.live != stored.live:
+        new_review = any(
+            step.action == ReviewEvent.Action.APPROVED and step.revision == file.published_revision
+            for step in file.events
+            if step.key not in {held.key for held in stored.events}
+        )
+        if not new_review:
+            return (
+                f"its files change the live text {stored.reviewer[0]} reviewed without recording a review of "
+                "the new text; change it in admin, where a reviewer approves it"
+            )
+    return None
+
+
+def _held(record: VariantRecord) -> str:
+    parts = []
+    if record.reviewer:
+        on = f" on {record.last_reviewed:%Y-%m-%d}" if record.last_reviewed else ""
+        parts.append(f"a medical review by {record.reviewer[0]}{on}")
+    if record.status == Variant.Status.REVIEW:
+        parts.append(f"revision {record.revision} waiting for review")
+    elif record.has_draft:
+        parts.append(f"a pending draft (revision {record.revision})")
+    steps = [step for step in record.events if not step.is_release]
+    if steps and not parts:
+        parts.append(f"review steps, the last {steps[-1].describe()}")
+    return " and ".join(parts) or "a review record"
+
+
+def _revision(number: int | None) -> str:
+    return "none" if number is None else f"revision {number}"
 
 
 STATUSES = {status for status, _ in Variant.Status.choices}
@@ -658,6 +733,9 @@ def _import_variant(
         if variant.is_live and record.live is None:
             # Files never take a live page down; that is a reviewer's decision in admin.
             report.kept.append(f"{label} (live; its file has no published text)")
+            return
+        if reason := why_older(as_now, record):
+            report.left_alone[label] = reason
             return
         report.updated.append(label)
     else:

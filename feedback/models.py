@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from topics.models import Persona, SiteVersion, Topic
+from topics.models import Persona, SiteVersion, Topic, check_markdown
 
 # How long what visitors send is kept (the privacy page says the same, from these names).
 FEEDBACK_KEPT_DAYS = 365
@@ -103,6 +103,10 @@ class StoryPrompt(models.Model):
         with transaction.atomic():
             super().save(*args, **kwargs)
             SiteVersion.bump()
+
+    def clean(self) -> None:
+        # Editors write it, so it meets the limits every editor's text meets, though it is shown as plain text.
+        check_markdown("text", self.text)
 
     def delete(self, *args, **kwargs):
         with transaction.atomic():

@@ -47,7 +47,7 @@ from topics.models import (
     about_page_name,
     normalise_line,
 )
-from topics.rendering import normalise_text
+from topics.rendering import TooComplex, check_complexity, normalise_text
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
@@ -110,6 +110,14 @@ def read_document(path: Path) -> tuple[dict, str]:
     if not isinstance(metadata, dict):
         raise ContentError(f"{path}: the front matter must be keys and values")
     return metadata, body
+
+
+def check_markdown(text: str, path: Path) -> None:
+    """The complexity limits admin applies to every editor's Markdown, applied to a file."""
+    try:
+        check_complexity(normalise_text(text))
+    except TooComplex as error:
+        raise ContentError(f"{path}: {error}") from None
 
 
 def _lines(value) -> str:
@@ -508,6 +516,7 @@ def _import_glossary(root: Path, report: Report) -> None:
     existing = GlossaryTerm.objects.in_bulk(field_name="slug")
     for path in sorted((root / "glossary").glob("*.md")):
         meta, body = read_document(path)
+        check_markdown(body, path)
         values = {
             "term": str(meta.get("term") or path.stem),
             "other_forms": _lines(meta.get("other_forms")),
@@ -541,6 +550,7 @@ def _import_disclaimers(root: Path, report: Report, personas: dict[str, Persona]
         unknown = [s for s in slugs if s not in personas]
         if unknown:
             raise ContentError(f"{path}: unknown persona(s) {', '.join(unknown)}")
+        check_markdown(body, path)
         values = {
             "title": str(meta.get("title") or path.stem),
             "text": body.strip(),
@@ -711,6 +721,9 @@ def _import_variant(
 ) -> None:
     draft_path = path.with_name(path.stem + DRAFT_SUFFIX)
     record = VariantRecord.from_files(path, draft_path if draft_path.exists() else None)
+    if record.live is not None:
+        check_markdown(record.live.body, path)
+    check_markdown(record.working.body, draft_path if record.has_draft else path)
     _check_citations(topic, persona, record.live, path)
     _check_citations(topic, persona, record.working, draft_path if record.has_draft else path)
     wanted = record.fingerprint()

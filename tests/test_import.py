@@ -393,3 +393,34 @@ def test_a_newer_export_still_brings_a_review_to_an_older_database(content, db, 
     report = import_content(staging)
     assert report.updated == ["variant insr-gene/patient"] and report.left_alone == {}
     assert Variant.objects.get(topic__slug="insr-gene", persona__slug="patient").review_notes == "Accurate."
+
+
+def test_an_old_deploy_never_undoes_a_change_made_in_admin_to_a_glossary_word(content, db, client, tmp_path):
+    from django.contrib.auth import get_user_model
+
+    from topics.exporting import export_content
+
+    older = tmp_path / "older"
+    shutil.copytree(content, older)
+    import_content(content)
+    operator = get_user_model().objects.create_superuser("operator", "op@example.org", "a-long-test-password")
+    client.force_login(operator)
+    term = GlossaryTerm.objects.get(slug="insulin")
+    response = client.post(
+        f"/admin/topics/glossaryterm/{term.pk}/change/",
+        {"slug": "insulin", "term": "insulin", "other_forms": "", "definition": "A hormone made in the pancreas."},
+    )
+    assert response.status_code == 302
+    export_content(content)
+    assert import_content(content).updated == []  # the export, deployed
+    report = import_content(older)  # then the commit before it
+    assert report.updated == [] and report.left_alone == {
+        "glossary insulin": "its file holds what it said before operator changed it in admin on "
+        f"{GlossaryTerm.history.latest('history_date').history_date:%Y-%m-%d}"
+    }
+    assert GlossaryTerm.objects.get(slug="insulin").definition == "A hormone made in the pancreas."
+    # A later change to the files is still loaded: they lead again after the export.
+    path = content / "glossary/insulin.md"
+    path.write_text(path.read_text().replace("made in the pancreas", "made by the pancreas"))
+    assert import_content(content).updated == ["glossary insulin"]
+    assert import_content(older).left_alone.keys() == {"glossary insulin"}

@@ -483,6 +483,9 @@ def _sync(
     if as_now != instance.imported_hash:
         report.kept.append(label)
         return instance
+    if reason := _superseded(instance, values):
+        report.left_alone[label] = reason
+        return instance
     for name, value in values.items():
         if not name.startswith("m2m_"):
             setattr(instance, name, value)
@@ -492,6 +495,32 @@ def _sync(
         apply_m2m(instance)
     report.updated.append(label)
     return instance
+
+
+def _superseded(instance: models.Model, values: dict) -> str | None:
+    """Why a file that holds what this row said before someone changed it in admin is older than the row.
+
+    Rows without a review record of their own (a glossary definition, a disclaimer, a
+    reference, a topic's names) keep their history: a file equal to an earlier version,
+    followed there by a person's change, comes from before that change (the commit
+    before an export, say). Many-to-many values have no history and are not compared.
+    """
+    history = getattr(instance, "history", None)
+    if history is None:
+        return None
+    plain = {name: value for name, value in values.items() if not name.startswith("m2m_")}
+    records = list(history.order_by("history_date", "history_id").select_related("history_user"))
+    for index in range(len(records) - 1, -1, -1):
+        if all(getattr(records[index], name) == value for name, value in plain.items()):
+            changes = [record for record in records[index + 1 :] if record.history_user is not None]
+            if not changes:
+                return None
+            last = changes[-1]
+            return (
+                f"its file holds what it said before {last.history_user.get_username()} changed it in admin "
+                f"on {last.history_date:%Y-%m-%d}"
+            )
+    return None
 
 
 def _reference_values(instance: Reference) -> dict:

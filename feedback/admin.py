@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Case, Count, ExpressionWrapper, F, FloatField, IntegerField, Max, Q, Value, When
@@ -11,7 +12,7 @@ from django.db.models.functions import Cast, Greatest
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
-from feedback.models import FeedbackPage, PageFeedback, Story, StoryPrompt
+from feedback.models import MASK, FeedbackPage, PageFeedback, Story, StoryPrompt, mask
 from topics.admin import SafeChangeListAdmin
 
 
@@ -164,15 +165,69 @@ class StoryPromptAdmin(SafeChangeListAdmin):
         return obj.topic.title if obj.topic else "Every topic without its own prompts"
 
 
+# Once approved, the page shows these under the reader's name: from then on they are only masked.
+READERS_WORDS = ["name", "text"]
+
+
+class StoryForm(forms.ModelForm):
+    """The moderator's form: decide, note why, and hide words; the reader's words are never rewritten."""
+
+    hide = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        label="Words to hide",
+        help_text=f"One word or phrase per line, exactly as written: each is replaced by {MASK} wherever it appears "
+        "in the story and the name. Nothing else in a reader's words can be changed.",
+    )
+
+    class Meta:
+        model = Story
+        fields = ["name", "text", "status", "moderation_note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        story = self.instance
+        for name in READERS_WORDS:
+            # Read-only once approved: a request that sends them anyway is refused, not ignored.
+            sent = self.data.get(name) if name not in self.fields else None
+            if sent is not None and sent.replace("\r\n", "\n").strip() != (getattr(story, name) or ""):
+                raise forms.ValidationError(
+                    "An approved story's text and name are the reader's words and cannot be changed. "
+                    "Use “Words to hide” to mask parts of them, or take the story off the page."
+                )
+        phrases = [line.strip() for line in cleaned.get("hide", "").splitlines() if line.strip()]
+        words = {
+            name: (cleaned.get(name) if name in self.fields else getattr(story, name)) or "" for name in READERS_WORDS
+        }
+        missing = [phrase for phrase in phrases if not any(phrase in value for value in words.values())]
+        if missing:
+            self.add_error(
+                "hide",
+                f"Not in the story or the name, so nothing was hidden: {', '.join(missing)}. Copy the words exactly.",
+            )
+            return cleaned
+        for name, value in words.items():
+            if name in self.fields:
+                cleaned[name] = mask(value, phrases)
+            else:
+                setattr(story, name, mask(value, phrases))
+        return cleaned
+
+
 @admin.register(Story)
 class StoryAdmin(SafeChangeListAdmin):
-    """The moderation queue: stories waiting for a decision come first, oldest first."""
+    """The moderation queue: stories waiting for a decision come first, oldest first.
 
+    Only moderators (``feedback.moderate_story``) change stories, and then only their status,
+    note and what is hidden: the text and name are the reader's own (see Story.check_only_masked).
+    """
+
+    form = StoryForm
     list_display = ["excerpt", "topic", "persona", "status", "contact_details_masked", "created"]
     list_filter = ["status", "contact_details_masked", "persona", ("topic", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["text", "name", "topic__title"]
     list_select_related = ["topic", "persona"]
-    actions = ["approve", "reject"]
+    actions = ["approve", "reject", "take_down"]
     fields = [
         "topic",
         "persona",
@@ -181,6 +236,7 @@ class StoryAdmin(SafeChangeListAdmin):
         "contact_details_masked",
         "name",
         "text",
+        "hide",
         "status",
         "moderation_note",
         "moderated_by",
@@ -204,15 +260,31 @@ class StoryAdmin(SafeChangeListAdmin):
     def get_ordering(self, request: HttpRequest):
         return ["queue", F("moderated_at").desc(nulls_first=True), "created"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Story | None = None):
+        readonly = list(self.readonly_fields)
+        if obj is not None and obj.status == Story.Status.APPROVED:
+            readonly += READERS_WORDS
+        return readonly
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # stories come from readers only
+
+    def has_moderate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("feedback.moderate_story")
+
+    def has_change_permission(self, request: HttpRequest, obj: Story | None = None) -> bool:
+        # Editors read stories; only moderators decide on them.
+        return super().has_change_permission(request, obj) and self.has_moderate_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Story | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and self.has_moderate_permission(request)
 
     @admin.display(description="story")
     def excerpt(self, obj: Story) -> str:
         return f"{obj.display_name}: {obj.text[:80]}{'…' if len(obj.text) > 80 else ''}"
 
     def save_model(self, request: HttpRequest, obj: Story, form, change: bool) -> None:
-        if "status" in form.changed_data:
+        if "status" in form.changed_data or form.cleaned_data.get("hide"):
             obj.moderated_by = request.user
             obj.moderated_at = timezone.now()
         # Story.save bumps the content version when an approved story changes.
@@ -234,10 +306,14 @@ class StoryAdmin(SafeChangeListAdmin):
             request, f"{len(stories)} stor{'y' if len(stories) == 1 else 'ies'}: {label}.", messages.SUCCESS
         )
 
-    @admin.action(description="Approve the selected stories (show them on the page)", permissions=["change"])
+    @admin.action(description="Approve the selected stories (show them on the page)", permissions=["moderate"])
     def approve(self, request: HttpRequest, queryset) -> None:
         self._moderate(request, queryset, Story.Status.APPROVED)
 
-    @admin.action(description="Reject the selected stories (never shown)", permissions=["change"])
+    @admin.action(description="Reject the selected stories (never shown)", permissions=["moderate"])
     def reject(self, request: HttpRequest, queryset) -> None:
         self._moderate(request, queryset, Story.Status.REJECTED)
+
+    @admin.action(description="Take the selected stories off the page (back to waiting)", permissions=["moderate"])
+    def take_down(self, request: HttpRequest, queryset) -> None:
+        self._moderate(request, queryset, Story.Status.PENDING)

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from topics.models import Persona, SiteVersion, Topic
+from topics.models import Persona, SiteVersion, Topic, check_markdown
 
 # How long what visitors send is kept (the privacy page says the same, from these names).
 FEEDBACK_KEPT_DAYS = 365
@@ -104,11 +105,47 @@ class StoryPrompt(models.Model):
             super().save(*args, **kwargs)
             SiteVersion.bump()
 
+    def clean(self) -> None:
+        # Editors write it, so it meets the limits every editor's text meets, though it is shown as plain text.
+        check_markdown("text", self.text)
+
     def delete(self, *args, **kwargs):
         with transaction.atomic():
             result = super().delete(*args, **kwargs)
             SiteVersion.bump()
         return result
+
+
+# What a moderator puts in place of the words they hide: the only change anyone makes to a reader's words.
+MASK = "[hidden]"
+
+
+def is_masking(before: str, after: str) -> bool:
+    """True when ``after`` is ``before`` with some stretches of it replaced by MASK (or unchanged).
+
+    Each MASK in ``after`` stands for at least one character of ``before``; the text
+    between them must be ``before``'s own, in order. Placing each stretch as early as it
+    can go leaves the most room for the rest, so one pass decides.
+    """
+    if MASK not in after:
+        return after == before
+    first, *middle, last = after.split(MASK)
+    if not before.startswith(first):
+        return False
+    position = len(first)
+    for part in middle:
+        found = before.find(part, position + 1)
+        if found == -1:
+            return False
+        position = found + len(part)
+    return before.endswith(last) and len(before) - len(last) >= position + 1
+
+
+def mask(text: str, phrases: list[str]) -> str:
+    """``text`` with every occurrence of each phrase replaced by MASK."""
+    for phrase in phrases:
+        text = text.replace(phrase, MASK)
+    return text
 
 
 class StoryQuerySet(models.QuerySet):
@@ -140,7 +177,8 @@ class Story(models.Model):
     text = models.TextField(
         max_length=STORY_MAX_LENGTH,
         help_text="What the visitor wrote. E-mail addresses and phone numbers were masked before it was stored. "
-        "You may shorten it or mask more before approving; it is always shown as plain text.",
+        f"These are the reader's words: a moderator may hide parts of them (each becomes “{MASK}”) and change "
+        "nothing else. It is always shown as plain text.",
     )
     contact_details_masked = models.BooleanField(
         default=False, help_text="Ticked when the visitor's text held an e-mail address or phone number (now masked)."
@@ -165,7 +203,7 @@ class Story(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="Who last approved or rejected it.",
+        help_text="Who last approved, rejected or masked it.",
     )
     approved_at = models.DateTimeField(
         null=True, blank=True, help_text="When it was approved: the page lists the newest approvals first."
@@ -176,6 +214,7 @@ class Story(models.Model):
     class Meta:
         ordering = ["-created"]
         verbose_name_plural = "stories"
+        permissions = [("moderate_story", "Can approve, reject, take down and mask readers' stories")]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -185,6 +224,9 @@ class Story(models.Model):
         return f"{self.display_name}: {self.text[:60]}"
 
     def save(self, *args, **kwargs) -> None:
+        # The model's own guard, whatever the path (a form, an action, the shell): a reader's
+        # words are only ever masked, never rewritten under their name.
+        self.check_only_masked()
         if self.status == self.Status.APPROVED and self.approved_at is None:
             self.approved_at = timezone.now()
         elif self.status != self.Status.APPROVED:
@@ -204,6 +246,25 @@ class Story(models.Model):
             if self.Status.APPROVED in (self.status, self._loaded_status):
                 SiteVersion.bump()
         return result
+
+    def clean(self) -> None:
+        self.check_only_masked()
+
+    def check_only_masked(self) -> None:
+        """Refuse any change to the stored text or name other than hiding parts of it."""
+        stored = Story.objects.filter(pk=self.pk).values("text", "name").first() if self.pk else None
+        if stored is None:
+            return
+        errors = {}
+        if not is_masking(stored["text"], self.text):
+            errors["text"] = (
+                f"These are the reader's words: you can hide parts of them (replace them with {MASK}), "
+                "and change nothing else."
+            )
+        if self.name and not is_masking(stored["name"], self.name):
+            errors["name"] = f"The reader's name can be hidden ({MASK}) or left out, never changed."
+        if errors:
+            raise ValidationError(errors)
 
     def moderate(self, status: str, *, by) -> None:
         """Approve or reject (or send back to pending), recording who decided and when."""

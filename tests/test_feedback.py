@@ -384,10 +384,12 @@ def moderator_client(client, django_user_model, personas):
     return client
 
 
-def test_moderators_group_can_moderate_and_editors_too(db):
-    for name in ("Moderators", "Editors"):
-        codenames = set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))
-        assert {"view_story", "change_story", "view_feedbackpage", "change_storyprompt"} <= codenames
+def test_moderators_moderate_and_editors_read_stories(db):
+    moderators = set(Group.objects.get(name="Moderators").permissions.values_list("codename", flat=True))
+    assert {"view_story", "change_story", "moderate_story", "view_feedbackpage", "change_storyprompt"} <= moderators
+    editors = set(Group.objects.get(name="Editors").permissions.values_list("codename", flat=True))
+    assert {"view_story", "view_feedbackpage", "change_storyprompt"} <= editors
+    assert not {"change_story", "delete_story", "moderate_story"} & editors
 
 
 def test_default_prompts_are_editable_rows(db):
@@ -499,3 +501,160 @@ def test_purge_command_reports_what_it_deleted(story_topic):
     out = StringIO()
     call_command("purge_visitor_data", stdout=out)
     assert "rate limit entries: 1 deleted" in out.getvalue()
+
+
+# A reader's words under their name -------------------------------------------------------------
+
+
+@pytest.fixture
+def approved_story(story_topic):
+    story = Story.objects.create(
+        topic=story_topic,
+        persona=Persona.objects.get(slug="patient"),
+        prompt="Describe your experience",
+        name="Sam",
+        text="Walking after dinner helped me. Dr Smith suggested it.",
+    )
+    story.moderate(Story.Status.APPROVED, by=None)
+    return story
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def moderator(django_user_model, personas):
+    user = django_user_model.objects.create_user("moderator", password="a-long-test-password", is_staff=True)
+    user.groups.add(Group.objects.get(name="Moderators"))
+    return user
+
+
+@pytest.fixture
+def operator(django_user_model):
+    return django_user_model.objects.create_superuser("operator", "op@example.org", "a-long-test-password")
+
+
+REWRITE = {
+    "name": "Sam",
+    "text": "Walking cured my diabetes, so I stopped my tablets.",
+    "status": "approved",
+    "moderation_note": "",
+}
+
+
+def change_url(story: Story) -> str:
+    return f"/admin/feedback/story/{story.pk}/change/"
+
+
+@pytest.mark.parametrize("who", ["moderator", "operator"])
+def test_nobody_rewrites_an_approved_story(client, approved_story, who, request):
+    login(client, request.getfixturevalue(who))
+    html = client.get(change_url(approved_story)).content.decode()
+    assert 'name="text"' not in html and 'name="name"' not in html and 'name="hide"' in html
+    for crafted in (REWRITE, REWRITE | {"text": approved_story.text, "name": "Dr Smith"}):
+        response = client.post(change_url(approved_story), crafted)
+        assert response.status_code == 200
+        assert "are the reader&#x27;s words and cannot be changed" in response.content.decode()
+    approved_story.refresh_from_db()
+    assert approved_story.name == "Sam"
+    assert approved_story.text == "Walking after dinner helped me. Dr Smith suggested it."
+    assert "cured my diabetes" not in client.get(PAGE).content.decode()
+
+
+def test_editors_cannot_change_stories_at_all(client, approved_story, editor):
+    pending = Story.objects.create(
+        topic=approved_story.topic, persona=approved_story.persona, prompt="Q", text="Waiting for a moderator."
+    )
+    login(client, editor)
+    assert client.get("/admin/feedback/story/").status_code == 200  # they read them
+    assert client.post(change_url(approved_story), REWRITE).status_code == 403
+    assert client.post(change_url(pending), REWRITE | {"status": "approved"}).status_code == 403
+    for action in ("approve", "reject", "take_down", "delete_selected"):
+        client.post("/admin/feedback/story/", {"action": action, "_selected_action": [pending.pk, approved_story.pk]})
+    assert client.post(f"/admin/feedback/story/{pending.pk}/delete/", {"post": "yes"}).status_code == 403
+    approved_story.refresh_from_db()
+    pending.refresh_from_db()
+    assert approved_story.status == Story.Status.APPROVED and approved_story.text.startswith("Walking after dinner")
+    assert pending.status == Story.Status.PENDING and pending.text == "Waiting for a moderator."
+
+
+def test_a_moderator_masks_an_approved_story_and_it_shows_at_once(client, approved_story, moderator):
+    assert "Dr Smith suggested it" in client.get(PAGE).content.decode()
+    login(client, moderator)
+    data = {"status": "approved", "moderation_note": "Names a doctor.", "hide": "Dr Smith\nSam"}
+    response = client.post(change_url(approved_story), data)
+    assert response.status_code == 302
+    approved_story.refresh_from_db()
+    assert approved_story.text == "Walking after dinner helped me. [hidden] suggested it."
+    assert approved_story.name == "[hidden]" and approved_story.status == Story.Status.APPROVED
+    assert approved_story.moderated_by == moderator
+    client.logout()
+    html = client.get(PAGE).content.decode()
+    assert "[hidden] suggested it" in html and "Dr Smith" not in html
+
+
+def test_words_to_hide_must_be_in_the_story(client, approved_story, moderator):
+    login(client, moderator)
+    response = client.post(change_url(approved_story), {"status": "approved", "hide": "Dr Jones"})
+    assert response.status_code == 200 and "nothing was hidden: Dr Jones" in response.content.decode()
+    approved_story.refresh_from_db()
+    assert "Dr Smith" in approved_story.text
+
+
+def test_a_waiting_story_can_be_masked_but_not_rewritten(client, story_topic, moderator):
+    patient = Persona.objects.get(slug="patient")
+    story = Story.objects.create(topic=story_topic, persona=patient, prompt="Q", name="Sam", text="I take my tablets.")
+    login(client, moderator)
+    response = client.post(change_url(story), {"name": "Sam", "text": "I stopped my tablets.", "status": "approved"})
+    assert response.status_code == 200 and "change nothing else" in response.content.decode()
+    story.refresh_from_db()
+    assert story.text == "I take my tablets." and story.status == Story.Status.PENDING
+    response = client.post(change_url(story), {"name": "", "text": "I take my [hidden].", "status": "approved"})
+    assert response.status_code == 302
+    story.refresh_from_db()
+    assert (story.name, story.text, story.status) == ("", "I take my [hidden].", Story.Status.APPROVED)
+
+
+def test_a_story_taken_down_leaves_the_page(client, approved_story, moderator):
+    assert "Walking after dinner" in client.get(PAGE).content.decode()
+    login(client, moderator)
+    client.post("/admin/feedback/story/", {"action": "take_down", "_selected_action": [approved_story.pk]})
+    approved_story.refresh_from_db()
+    assert approved_story.status == Story.Status.PENDING
+    client.logout()
+    assert "Walking after dinner" not in client.get(PAGE).content.decode()
+
+
+def test_the_model_refuses_a_rewrite_whatever_the_path(approved_story):
+    from django.core.exceptions import ValidationError
+
+    approved_story.text = "Walking cured my diabetes."
+    with pytest.raises(ValidationError, match="reader's words"):
+        approved_story.save()
+    approved_story.refresh_from_db()
+    approved_story.name = "Dr Smith"
+    with pytest.raises(ValidationError, match="never changed"):
+        approved_story.moderate(Story.Status.APPROVED, by=None)
+    assert Story.objects.get(pk=approved_story.pk).name == "Sam"
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "masked"),
+    [
+        ("Call Dr Smith.", "Call [hidden].", True),
+        ("Call Dr Smith.", "Call Dr Smith.", True),
+        ("a b", "[hidden]", True),
+        ("Call 0161 now or 0161 later", "Call [hidden] now or [hidden] later", True),
+        ("I take my tablets.", "I stopped my tablets.", False),
+        ("I take my tablets.", "I [hidden] take my tablets.", False),  # [hidden] must stand for something
+        ("ab", "a[hidden]b", False),
+        ("", "[hidden]", False),
+        ("I take them.", "I take them. Cured!", False),
+    ],
+)
+def test_masking_only_ever_replaces_stretches_with_hidden(before, after, masked):
+    from feedback.models import is_masking
+
+    assert is_masking(before, after) is masked

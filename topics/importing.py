@@ -9,6 +9,13 @@ The release phase runs this on every deploy, so it is idempotent. It never inven
 a medical review: a page's reviewer, review dates, notes and review record come only
 from its file (written by ``export_content``); a page whose file has none is
 published as the release, "not yet medically reviewed".
+
+Nor does it undo one. A fingerprint only says that nobody changed a row since files
+last matched it, and deploying an export makes the files match: redeploying the
+commit before would then roll back the review it carried. So a file replaces a page
+only when it descends from what the database holds (``why_older``): it records every
+review step the database has, and a text revision at least as new. Otherwise the page
+is left alone, and the report says why.
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ from topics.models import (
     about_page_name,
     normalise_line,
 )
-from topics.rendering import normalise_text
+from topics.rendering import TooComplex, check_complexity, normalise_text
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 
@@ -58,11 +65,14 @@ class Report:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # changed in admin, so not overwritten
+    # Pages whose files are older than the database (an earlier deploy's), with the reason.
+    left_alone: dict[str, str] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (
             f"{len(self.created)} created, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged, {len(self.kept)} kept as edited in admin"
+            f"{len(self.unchanged)} unchanged, {len(self.kept)} kept as edited in admin, "
+            f"{len(self.left_alone)} left alone as newer than their files"
         )
 
 
@@ -102,6 +112,14 @@ def read_document(path: Path) -> tuple[dict, str]:
     return metadata, body
 
 
+def check_markdown(text: str, path: Path) -> None:
+    """The complexity limits admin applies to every editor's Markdown, applied to a file."""
+    try:
+        check_complexity(normalise_text(text))
+    except TooComplex as error:
+        raise ContentError(f"{path}: {error}") from None
+
+
 def _lines(value) -> str:
     if value is None:
         return ""
@@ -139,6 +157,15 @@ class EventRecord:
         reviewer = (event.reviewer.name, event.reviewer.credentials) if event.reviewer else None
         by = "" if reviewer or event.user is None else event.user.get_username()
         return cls(event.action, event.revision, event.at, reviewer, by, event.note, event.override_reason)
+
+    @property
+    def key(self) -> tuple[str, int, datetime.datetime]:
+        """What identifies a step across databases (as loading matches them)."""
+        return (self.action, self.revision, self.at)
+
+    def describe(self) -> str:
+        who = self.reviewer[0] if self.reviewer else self.by
+        return f"{self.action} (revision {self.revision}, {self.at:%Y-%m-%d %H:%M} UTC{', ' + who if who else ''})"
 
     @property
     def is_release(self) -> bool:
@@ -283,6 +310,62 @@ class VariantRecord:
         )
 
 
+def why_older(stored: VariantRecord, file: VariantRecord) -> str | None:
+    """Why a page's files do not descend from what the database holds for it; None when they do.
+
+    Review steps only ever accumulate, and a text's revision only ever grows, so a file
+    exported later holds every step and a revision at least as high; an older file (the
+    commit before an export, say) lacks some. A file that has no review record at all
+    cannot show where it comes from, so it never replaces a page that has one.
+    """
+    if stored.detailed and not file.detailed:
+        return f"its files hold no review record, and the database holds {_held(stored)}"
+    in_file = {step.key for step in file.events}
+    # The release's own steps are left out: another database loaded the same files at another time.
+    missing = [step for step in stored.events if not step.is_release and step.key not in in_file]
+    if missing:
+        newest = [step.describe() for step in reversed(missing[-3:])]
+        more = f" and {len(missing) - 3} earlier" if len(missing) > 3 else ""
+        return f"the database records review steps its files do not: {'; '.join(newest)}{more}"
+    for name, label in (("revision", "of the text"), ("published_revision", "live")):
+        held, written = getattr(stored, name), getattr(file, name)
+        if held is not None and (written is None or written < held):
+            return f"the database holds revision {held} {label}, its files {_revision(written)}"
+    if stored.has_draft and not file.detailed and file.working != stored.working:
+        return "the database holds a pending text that its files do not"
+    if stored.reviewer and stored.live is not None and file.live != stored.live:
+        new_review = any(
+            step.action == ReviewEvent.Action.APPROVED and step.revision == file.published_revision
+            for step in file.events
+            if step.key not in {held.key for held in stored.events}
+        )
+        if not new_review:
+            return (
+                f"its files change the live text {stored.reviewer[0]} reviewed without recording a review of "
+                "the new text; change it in admin, where a reviewer approves it"
+            )
+    return None
+
+
+def _held(record: VariantRecord) -> str:
+    parts = []
+    if record.reviewer:
+        on = f" on {record.last_reviewed:%Y-%m-%d}" if record.last_reviewed else ""
+        parts.append(f"a medical review by {record.reviewer[0]}{on}")
+    if record.status == Variant.Status.REVIEW:
+        parts.append(f"revision {record.revision} waiting for review")
+    elif record.has_draft:
+        parts.append(f"a pending draft (revision {record.revision})")
+    steps = [step for step in record.events if not step.is_release]
+    if steps and not parts:
+        parts.append(f"review steps, the last {steps[-1].describe()}")
+    return " and ".join(parts) or "a review record"
+
+
+def _revision(number: int | None) -> str:
+    return "none" if number is None else f"revision {number}"
+
+
 STATUSES = {status for status, _ in Variant.Status.choices}
 ACTIONS = {action for action, _ in ReviewEvent.Action.choices}
 
@@ -400,6 +483,9 @@ def _sync(
     if as_now != instance.imported_hash:
         report.kept.append(label)
         return instance
+    if reason := _superseded(instance, values):
+        report.left_alone[label] = reason
+        return instance
     for name, value in values.items():
         if not name.startswith("m2m_"):
             setattr(instance, name, value)
@@ -409,6 +495,32 @@ def _sync(
         apply_m2m(instance)
     report.updated.append(label)
     return instance
+
+
+def _superseded(instance: models.Model, values: dict) -> str | None:
+    """Why a file that holds what this row said before someone changed it in admin is older than the row.
+
+    Rows without a review record of their own (a glossary definition, a disclaimer, a
+    reference, a topic's names) keep their history: a file equal to an earlier version,
+    followed there by a person's change, comes from before that change (the commit
+    before an export, say). Many-to-many values have no history and are not compared.
+    """
+    history = getattr(instance, "history", None)
+    if history is None:
+        return None
+    plain = {name: value for name, value in values.items() if not name.startswith("m2m_")}
+    records = list(history.order_by("history_date", "history_id").select_related("history_user"))
+    for index in range(len(records) - 1, -1, -1):
+        if all(getattr(records[index], name) == value for name, value in plain.items()):
+            changes = [record for record in records[index + 1 :] if record.history_user is not None]
+            if not changes:
+                return None
+            last = changes[-1]
+            return (
+                f"its file holds what it said before {last.history_user.get_username()} changed it in admin "
+                f"on {last.history_date:%Y-%m-%d}"
+            )
+    return None
 
 
 def _reference_values(instance: Reference) -> dict:
@@ -433,6 +545,7 @@ def _import_glossary(root: Path, report: Report) -> None:
     existing = GlossaryTerm.objects.in_bulk(field_name="slug")
     for path in sorted((root / "glossary").glob("*.md")):
         meta, body = read_document(path)
+        check_markdown(body, path)
         values = {
             "term": str(meta.get("term") or path.stem),
             "other_forms": _lines(meta.get("other_forms")),
@@ -466,6 +579,7 @@ def _import_disclaimers(root: Path, report: Report, personas: dict[str, Persona]
         unknown = [s for s in slugs if s not in personas]
         if unknown:
             raise ContentError(f"{path}: unknown persona(s) {', '.join(unknown)}")
+        check_markdown(body, path)
         values = {
             "title": str(meta.get("title") or path.stem),
             "text": body.strip(),
@@ -636,6 +750,9 @@ def _import_variant(
 ) -> None:
     draft_path = path.with_name(path.stem + DRAFT_SUFFIX)
     record = VariantRecord.from_files(path, draft_path if draft_path.exists() else None)
+    if record.live is not None:
+        check_markdown(record.live.body, path)
+    check_markdown(record.working.body, draft_path if record.has_draft else path)
     _check_citations(topic, persona, record.live, path)
     _check_citations(topic, persona, record.working, draft_path if record.has_draft else path)
     wanted = record.fingerprint()
@@ -658,6 +775,9 @@ def _import_variant(
         if variant.is_live and record.live is None:
             # Files never take a live page down; that is a reviewer's decision in admin.
             report.kept.append(f"{label} (live; its file has no published text)")
+            return
+        if reason := why_older(as_now, record):
+            report.left_alone[label] = reason
             return
         report.updated.append(label)
     else:

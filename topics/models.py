@@ -66,6 +66,14 @@ def split_lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
+def check_markdown(field_name: str, text: str) -> None:
+    """The complexity limits every editor-written Markdown meets (see rendering.check_complexity)."""
+    try:
+        rendering.check_complexity(rendering.normalise_text(text))
+    except rendering.TooComplex as error:
+        raise ValidationError({field_name: str(error)}) from None
+
+
 def may_change_public_content(user) -> bool:
     """Medical reviewers (and operators) may change what visitors already see; editors may not.
 
@@ -1023,13 +1031,15 @@ class Disclaimer(InvalidatesPages):
     slug = models.SlugField(unique=True, help_text="A short name for this disclaimer.")
     title = models.CharField(max_length=120, help_text="Heading shown above the text.")
     text = models.TextField(help_text="Markdown. Keep it short and plain.")
+    html = models.TextField(editable=False, blank=True, help_text="The text rendered and sanitized when saved.")
     personas = models.ManyToManyField(
         Persona, blank=True, related_name="disclaimers", help_text="Readers who see it. None chosen: every reader."
     )
     order = models.PositiveSmallIntegerField(default=0, help_text="Order when a page shows several.")
     imported_hash = imported_hash_field()
 
-    history = HistoricalRecords()
+    # The rendering follows from the text, so history keeps the text only.
+    history = HistoricalRecords(excluded_fields=["html"])
     objects = DisclaimerQuerySet.as_manager()
 
     class Meta:
@@ -1038,9 +1048,17 @@ class Disclaimer(InvalidatesPages):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def html(self) -> str:
-        return rendering.render_plain(self.text)
+    def save(self, *args, **kwargs) -> None:
+        self.refresh_rendering()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        check_markdown("text", self.text)
+
+    def refresh_rendering(self) -> None:
+        """Store the rendered HTML: every topic page shows it, so it is never rendered per request."""
+        check_markdown("text", self.text)
+        self.html = rendering.render_plain(self.text)
 
 
 class GlossaryTermQuerySet(InvalidatingQuerySet):
@@ -1086,6 +1104,9 @@ class GlossaryTerm(InvalidatesPages):
 
     def __str__(self) -> str:
         return self.term
+
+    def clean(self) -> None:
+        check_markdown("definition", self.definition)
 
     @property
     def other_forms_list(self) -> list[str]:

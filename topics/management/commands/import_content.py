@@ -6,14 +6,16 @@ from topics.importing import CONTENT_DIR, ContentError, import_content
 
 
 class Command(BaseCommand):
-    help = "Load the shipped content in topics/content/. Idempotent; never overwrites what an editor changed in admin."
+    help = (
+        "Load the shipped content in topics/content/. Idempotent; never overwrites what an editor changed in "
+        "admin, and never replaces a page with an older file than the one its review or pending text came from."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--path", default=str(CONTENT_DIR), help="Folder to load (default: topics/content/).")
         parser.add_argument("--list", action="store_true", help="Name every row that was created, updated or kept.")
 
     def handle(self, *args, path: str, **options):
-
         try:
             report = import_content(Path(path))
         except ContentError as error:
@@ -28,4 +30,8 @@ class Command(BaseCommand):
                     self.stdout.write(f"{heading}: {label}")
         for label in report.kept:
             self.stdout.write(self.style.WARNING(f"Not overwritten (changed in admin): {label}"))
+        for label, reason in report.left_alone.items():
+            # Every deploy runs this: a page an older commit would undo is named with the reason.
+            message = f"Left alone (newer in the database than in its files): {label}: {reason}"
+            self.stdout.write(self.style.WARNING(message))
         self.stdout.write(self.style.SUCCESS(f"Content loaded: {report.summary()}."))

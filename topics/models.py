@@ -795,10 +795,7 @@ class Variant(InvalidatesPages):
 
     def clean(self) -> None:
         errors = []
-        try:
-            rendering.check_complexity(rendering.normalise_text(self.body))
-        except rendering.TooComplex as error:
-            raise ValidationError({"body": str(error)}) from None
+        check_markdown("body", self.body)
         unknown = self.render().unknown_keys
         if unknown:
             errors.append(f"Unknown reference key(s): {', '.join(unknown)}. Add the reference first, or fix the key.")

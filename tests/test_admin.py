@@ -99,5 +99,5 @@ def test_admin_requires_login(client, db):
 def test_variant_change_page_shows_rendered_body_and_grade(admin_client, insr_topic):
     variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
     html = admin_client.get(reverse("admin:topics_variant_change", args=[variant.pk])).content.decode()
-    assert '<div class="rendered-preview"><h2>What is it?</h2>' in html
+    assert '<div class="rendered-preview"><h2 id="what-is-it">What is it?</h2>' in html
     assert f"{variant.reading_grade} (target ≤ 6.0, ok)" in html

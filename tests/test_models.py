@@ -99,7 +99,7 @@ def test_glossary_terms_link_when_shown_not_when_saved(make_topic, make_variant)
     assert "glossary-link" not in variant.live_html  # stored without links, so new terms apply at once
     shown = GlossaryTerm.objects.link(variant.live_html)
     assert shown.count('href="/glossary/pancreas/"') == 1
-    assert "<h2>Pancreas</h2>" in shown
+    assert '<h2 id="pancreas">Pancreas</h2>' in shown
 
 
 def test_new_glossary_term_links_on_live_pages_without_publishing_again(client, make_topic, make_variant):

@@ -1,5 +1,6 @@
 import re
 
+from topics import rendering
 from topics.readability import grade_text, prose_text, reading_grade
 from topics.rendering import citation_keys, render_body, render_plain
 
@@ -70,7 +71,7 @@ def test_editor_classes_and_ids_outside_the_allowlist_are_dropped():
 
 def test_markdown_lists_and_headings_render():
     html = render_body("## Heading\n\n- one\n- two\n", KEYS).html
-    assert "<h2>Heading</h2>" in html
+    assert '<h2 id="heading">Heading</h2>' in html
     assert "<li>one</li>" in html
 
 
@@ -228,7 +229,8 @@ def rendered_keys(body: str) -> list[str]:
 def test_questions_block_is_a_checklist():
     html = render_body(BLOCKS_BODY, KEYS).html
     assert (
-        '<h2>Questions to ask your doctor</h2>\n<ul class="questions" data-questions="">\n'
+        '<h2 id="questions-to-ask-your-doctor">Questions to ask your doctor</h2>\n'
+        '<ul class="questions" data-questions="">\n'
         "<li>Do my test results show prediabetes?</li>\n<li>How often should I be tested?</li>\n</ul>"
     ) in html
 
@@ -274,3 +276,46 @@ def test_block_markup_typed_by_an_editor_is_limited_to_the_allowlist():
     # The three real levels survive the sanitizer.
     for level in ("routine", "urgent", "emergency"):
         assert f'data-care="{level}"' in render_body(f"::: care {level}\n- x\n:::", KEYS).html
+
+
+def test_section_headings_get_ids_from_their_words_unique_on_the_page():
+    html = rendering.render_body(
+        "## When to get help\n\nText.\n\n### What *you* can do\n\nMore.\n\n"
+        "## When to get help\n\nAgain.\n\n## Related\n\nx",
+        set(),
+    ).html
+    assert '<h2 id="when-to-get-help">When to get help</h2>' in html
+    assert '<h3 id="what-you-can-do">What <em>you</em> can do</h3>' in html
+    assert '<h2 id="when-to-get-help-2">' in html
+    # "related" is the page's own section around the article: the heading never takes it.
+    assert '<h2 id="related-2">' in html
+
+
+def test_an_id_an_editor_typed_is_replaced_by_the_one_from_the_words():
+    html = rendering.render_body('<h2 id="main">Sneaky</h2>\n\n## Cite-me\n', set()).html
+    assert 'id="main"' not in html
+    assert '<h2 id="sneaky">' in html
+    assert '<h2 id="section-cite-me">' in html
+
+
+def test_every_static_id_in_the_templates_that_a_heading_could_take_is_reserved():
+    # A heading's id is made of its words; an id the page itself uses must never be one of them.
+    from pathlib import Path
+
+    templates = Path(__file__).resolve().parent.parent / "templates"
+    shown_with_an_article = [
+        "base.html",
+        "topics/variant.html",
+        "topics/about.html",
+        "topics/_trust_panel.html",
+        "topics/_persona_switcher.html",
+        "feedback/_page_voices.html",
+        "feedback/comment.html",
+    ]
+    ids = set()
+    for path in (templates / name for name in shown_with_an_article):
+        ids.update(re.findall(r'\bid="([a-z0-9]+(?:-[a-z0-9]+)*)"', path.read_text()))
+    for anchor in ids:
+        made = rendering.with_section_ids(f"<h2>{anchor.replace('-', ' ')}</h2>")
+        assert f'id="{anchor}"' not in made, anchor
+    assert ids <= rendering.PAGE_IDS

@@ -208,7 +208,7 @@ def render_body(body: str, known_keys: Collection[str], *, style: str = INLINE) 
     html = markdown.markdown(
         with_links, extensions=["tables", "sane_lists", blocks.BlocksExtension()], output_format="html"
     )
-    html = sanitize(html)
+    html = with_section_ids(sanitize(html))
     for token, markup in sources.items():
         # The site's own markup, added after sanitizing: keys match KEY_PATTERN, nothing else goes in.
         html = html.replace(f"<p>{token}</p>", markup)
@@ -287,6 +287,64 @@ def _sources_per_section(body: str, numbers: dict[str, int]) -> tuple[str, dict[
         out.append(MARKER_WITH_SPACE_RE.sub(strip, line))
     close_section()
     return "\n".join(out), sources
+
+
+# Section headings get an id from their words, so "On this page", search results and a shared
+# link can point at "What to do" itself. These ids belong to the page around the article (see
+# templates/): a heading with the same words gets a suffix instead of stealing the page's anchor.
+# (Tests check this against the templates that show an article.)
+PAGE_IDS = frozenset(
+    {
+        "main",
+        "article",
+        "page-title",
+        "persona-status",
+        "switcher-persona",
+        "related",
+        "related-heading",
+        "references-heading",
+        "resources-heading",
+        "feedback",
+        "feedback-box",
+        "feedback-heading",
+        "feedback-website",
+        "feedback-comment",
+        "feedback-comment-error",
+        "feedback-comment-hint",
+        "comment-website",
+        "experiences-heading",
+    }
+)
+# Ids the blocks give their own headings (topics.blocks): the key points' and each care card's.
+BLOCK_ID_RE = re.compile(r'\s+id="(?:key-points-heading|care-\d+)"')
+HEADING_RE = re.compile(r"<(?P<tag>h[23])(?P<attrs>[^>]*)>(?P<inner>.*?)</(?P=tag)>", re.DOTALL)
+
+
+def section_id(heading: str) -> str:
+    """The anchor for a heading's visible words: "When to get help" -> "when-to-get-help"."""
+    words = html_lib.unescape(TAG_RE.sub("", heading)).lower()
+    return "-".join(re.findall(r"[a-z0-9]+", words))[:60].strip("-") or "section"
+
+
+def with_section_ids(html: str) -> str:
+    """Give every h2 and h3 a unique id made from its words (an id already written is replaced)."""
+    used: set[str] = set(PAGE_IDS)
+
+    def add_id(match: re.Match[str]) -> str:
+        if BLOCK_ID_RE.search(match["attrs"]):
+            return match[0]
+        base = section_id(match["inner"])
+        if base.startswith(("ref-", "cite-", "sources-", "definition-", "disclaimer-")):
+            base = f"section-{base}"  # the citations' and notes' own anchors
+        anchor, number = base, 1
+        while anchor in used:
+            number += 1
+            anchor = f"{base}-{number}"
+        used.add(anchor)
+        attrs = re.sub(r'\s+id="[^"]*"', "", match["attrs"])
+        return f'<{match["tag"]}{attrs} id="{anchor}">{match["inner"]}</{match["tag"]}>'
+
+    return HEADING_RE.sub(add_id, html)
 
 
 def sanitize(html: str) -> str:

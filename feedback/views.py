@@ -28,13 +28,17 @@ from topics import selectors
 from topics.caching import cached_page
 from topics.models import Topic
 
-# Readers' experiences are asked for, and shown, on these pages only.
-STORY_PERSONAS = ("patient", "caregiver")
 # Forms a visitor may send per hour (counted by a keyed hash of their address).
 FEEDBACK_PER_HOUR = 30
 STORIES_PER_HOUR = 5
 COMMENT_TOKEN_SALT = "feedback.comment"
 COMMENT_TOKEN_AGE = 60 * 60 * 24
+
+
+def takes_stories(persona) -> bool:
+    """Readers' experiences are asked for, and shown, on the plain-language readers' pages only
+    (the people who live with a condition or look after someone who does), whatever they are called."""
+    return persona is not None and persona.plain_language
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -149,7 +153,7 @@ def comment(request: HtmxHttpRequest) -> HttpResponse:
 def _story_page(topic: str, persona: str) -> tuple[Topic, object]:
     topic_obj = get_object_or_404(Topic.objects.published(), slug=topic)
     persona_obj = selectors.persona_from_slug(slug=persona)
-    if persona_obj is None or persona_obj.slug not in STORY_PERSONAS:
+    if not takes_stories(persona_obj):
         raise Http404("Experiences are shared from the patient and caregiver pages.")
     return topic_obj, persona_obj
 

@@ -1,7 +1,7 @@
 from django import template
 
 from feedback.models import Story
-from feedback.views import STORY_PERSONAS, read_comment_token
+from feedback.views import read_comment_token, takes_stories
 from topics.caching import per_content_version
 
 register = template.Library()
@@ -42,6 +42,6 @@ def _approved_stories_by_topic() -> dict[int, list[Story]]:
 @register.simple_tag
 def approved_stories(topic, persona) -> list[Story] | None:
     """Approved experiences of this topic, for the pages that show them (None elsewhere)."""
-    if persona is None or persona.slug not in STORY_PERSONAS:
+    if not takes_stories(persona):
         return None
     return _approved_stories_by_topic().get(topic.pk, [])

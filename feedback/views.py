@@ -66,6 +66,12 @@ def read_comment_token(token: str) -> tuple[int, bool] | None:
     return None
 
 
+def _feedback_limit(request: HtmxHttpRequest, context: dict) -> HttpResponse:
+    if request.htmx:
+        return render(request, "feedback/_page_voices.html#feedback-limit", context)
+    return _bad(request, "You have sent a lot of answers in the last hour. Please try again later.", status=429)
+
+
 def _page_url(topic_slug: str, persona_slug: str) -> str:
     return reverse("topics:variant", kwargs={"topic": topic_slug, "persona": persona_slug})
 
@@ -88,14 +94,15 @@ def vote(request: HtmxHttpRequest) -> HttpResponse:
     context = {"topic": topic, "persona": persona, "helpful": helpful, "token": ""}
 
     if guards.over_limit(request, "feedback", FEEDBACK_PER_HOUR):
-        if request.htmx:
-            return render(request, "feedback/_page_voices.html#feedback-limit", context)
-        return _bad(request, "You have sent a lot of answers in the last hour. Please try again later.", status=429)
+        return _feedback_limit(request, context)
     if not form.is_bot():
         with transaction.atomic():
-            page, _ = FeedbackPage.objects.get_or_create(topic=topic, persona=persona)
-            answer = PageFeedback.objects.create(page=page, helpful=helpful)
-            guards.record_hit(request, "feedback")
+            counted = guards.record_hit(request, "feedback", FEEDBACK_PER_HOUR)
+            if counted:
+                page, _ = FeedbackPage.objects.get_or_create(topic=topic, persona=persona)
+                answer = PageFeedback.objects.create(page=page, helpful=helpful)
+        if not counted:
+            return _feedback_limit(request, context)
         context["token"] = comment_token(answer)
 
     if request.htmx:
@@ -128,14 +135,16 @@ def comment(request: HtmxHttpRequest) -> HttpResponse:
     }
     status = 400
     if form.is_valid() and not form.is_bot():
-        if guards.over_limit(request, "comment", FEEDBACK_PER_HOUR):
+        counted = False
+        if not guards.over_limit(request, "comment", FEEDBACK_PER_HOUR):
+            with transaction.atomic():
+                counted = guards.record_hit(request, "comment", FEEDBACK_PER_HOUR)
+                if counted:
+                    # One comment per answer: a token cannot be used to overwrite it.
+                    PageFeedback.objects.filter(pk=answer.pk, comment="").update(comment=form.cleaned_data["comment"])
+        if not counted:
             form.add_error(None, "You have sent a lot of comments in the last hour. Please try again later.")
             status = 429
-        else:
-            with transaction.atomic():
-                # One comment per answer: a token cannot be used to overwrite it.
-                PageFeedback.objects.filter(pk=answer.pk, comment="").update(comment=form.cleaned_data["comment"])
-                guards.record_hit(request, "comment")
     if form.errors:
         if request.htmx:
             # htmx swaps only 2xx answers: the form comes back with its message and the text.
@@ -175,27 +184,31 @@ def share(request: HtmxHttpRequest, topic: str, persona: str) -> HttpResponse:
     if form.is_bot():
         # Say nothing a bot could learn from; keep nothing.
         return _story_sent(request, context)
-    if guards.over_limit(request, "story", STORIES_PER_HOUR):
+    over_limit = guards.over_limit(request, "story", STORIES_PER_HOUR)
+    if not over_limit and form.is_valid():
+        text, masked_text = guards.mask_contact_details(form.cleaned_data["text"])
+        name, masked_name = guards.mask_contact_details(form.cleaned_data["name"])
+        with transaction.atomic():
+            counted = guards.record_hit(request, "story", STORIES_PER_HOUR)
+            if counted:
+                Story.objects.create(
+                    topic=topic_obj,
+                    persona=persona_obj,
+                    prompt=form.cleaned_data["prompt"],
+                    name=name,
+                    text=text,
+                    contact_details_masked=masked_text or masked_name,
+                )
+        if counted:
+            return _story_sent(request, context)
+        over_limit = True
+    if over_limit:
         form.add_error(
             None,
             f"You have shared {STORIES_PER_HOUR} experiences in the last hour, the most we take. "
             "Your text is still here: please copy it and try again later.",
         )
         status = 429
-    elif form.is_valid():
-        text, masked_text = guards.mask_contact_details(form.cleaned_data["text"])
-        name, masked_name = guards.mask_contact_details(form.cleaned_data["name"])
-        with transaction.atomic():
-            Story.objects.create(
-                topic=topic_obj,
-                persona=persona_obj,
-                prompt=form.cleaned_data["prompt"],
-                name=name,
-                text=text,
-                contact_details_masked=masked_text or masked_name,
-            )
-            guards.record_hit(request, "story")
-        return _story_sent(request, context)
 
     if request.htmx:
         return render(request, "feedback/share.html#story-form", context)

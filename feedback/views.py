@@ -16,6 +16,8 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -35,6 +37,8 @@ FEEDBACK_PER_HOUR = 30
 STORIES_PER_HOUR = 5
 COMMENT_TOKEN_SALT = "feedback.comment"
 COMMENT_TOKEN_AGE = 60 * 60 * 24
+SENT_TOKEN_SALT = "feedback.story-sent"
+SENT_TOKEN_AGE = 60 * 60
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -163,17 +167,37 @@ def _story_page(topic: str, persona: str) -> tuple[Topic, object]:
     return topic_obj, persona_obj
 
 
+def sent_token(topic: Topic, persona) -> str:
+    """Says to the page that this visitor just sent a story from it (for an hour, and no other page)."""
+    return signing.dumps([topic.slug, persona.slug], salt=SENT_TOKEN_SALT, compress=True)
+
+
+def _just_sent(request: HttpRequest, topic: Topic, persona) -> bool:
+    try:
+        value = signing.loads(request.GET.get("sent", "")[:200], salt=SENT_TOKEN_SALT, max_age=SENT_TOKEN_AGE)
+    except (signing.BadSignature, ValueError, UnicodeError):
+        return False
+    return value == [topic.slug, persona.slug]
+
+
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
-@cached_page
+# ?sent= carries one visitor's thank-you: never cached, never served from the cache.
+@cached_page(uncached_query=("sent",))
 def share(request: HtmxHttpRequest, topic: str, persona: str) -> HttpResponse:
     """ "Share your experience": its own page, linked from the topic page; stories wait for a moderator."""
     topic_obj, persona_obj = _story_page(topic, persona)
     prompts = StoryPrompt.objects.for_topic(topic_obj)
     context = {"topic": topic_obj, "persona": persona_obj, "page_url": _page_url(topic_obj.slug, persona_obj.slug)}
     if request.method != "POST":
-        context |= {"form": StoryForm(prompts=prompts), "sent": request.GET.get("sent") == "1"}
+        if _just_sent(request, topic_obj, persona_obj):
+            # The sender's own thank-you, with no form to send the same story again.
+            response = render(request, "feedback/share.html", context | {"sent": True})
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True, no_store=True)
+            return response
+        context["form"] = StoryForm(prompts=prompts)
         return render(request, "feedback/share.html", context)
 
     if not guards.is_same_origin(request):
@@ -218,4 +242,6 @@ def share(request: HtmxHttpRequest, topic: str, persona: str) -> HttpResponse:
 def _story_sent(request: HtmxHttpRequest, context: dict) -> HttpResponse:
     if request.htmx:
         return render(request, "feedback/share.html#story-sent", context)
-    return redirect(reverse("feedback:share", args=[context["topic"].slug, context["persona"].slug]) + "?sent=1")
+    # Post, redirect, get: reloading the thank-you sends nothing again.
+    url = reverse("feedback:share", args=[context["topic"].slug, context["persona"].slug])
+    return redirect(f"{url}?{urlencode({'sent': sent_token(context['topic'], context['persona'])})}")

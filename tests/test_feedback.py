@@ -310,12 +310,32 @@ def test_topic_prompts_replace_the_default_ones(client, story_topic):
 def test_a_story_waits_for_a_moderator(client, story_topic):
     client.get(PAGE)  # cached
     response = share(client)
-    assert response.status_code == 302 and response["Location"] == SHARE + "?sent=1"
-    assert "Thank you for sharing your experience" in client.get(response["Location"]).content.decode()
+    assert response.status_code == 302 and response["Location"].startswith(SHARE + "?sent=")
+    thanks = client.get(response["Location"])
+    assert "Thank you for sharing your experience" in thanks.content.decode()
     story = Story.objects.get()
     assert story.status == Story.Status.PENDING
     assert (story.topic.slug, story.persona.slug, story.name) == ("insr-gene", "patient", "Sam")
     assert "Walking after dinner" not in client.get(PAGE).content.decode()
+
+
+def test_only_the_sender_is_thanked_and_gets_no_form_to_send_again(client, story_topic):
+    # Anyone can type ?sent=1: it is no thank-you, and it cannot put one in the cache for others.
+    for junk in ("1", "", "WyJpbnNyLWdlbmUiLCJwYXRpZW50Il0:1xaZLl:forged"):
+        html = client.get(SHARE, {"sent": junk}).content.decode()
+        assert "Thank you for sharing" not in html and 'id="story-form"' in html
+    location = share(client)["Location"]
+    thanks = client.get(location)
+    html = thanks.content.decode()
+    assert "Thank you for sharing your experience" in html
+    assert "<textarea" not in html and "Send for moderation" not in html
+    assert "no-store" in thanks["Cache-Control"] and "private" in thanks["Cache-Control"]
+    assert "Thank you for sharing your experience" in client.get(location).content.decode()  # a reload
+    # Everyone else still gets the form, and so does the sender's token on another page.
+    other = Client().get(SHARE).content.decode()
+    assert "Thank you for sharing" not in other and "Send for moderation" in other
+    caregiver = location.replace("/patient/", "/caregiver/")
+    assert "Send for moderation" in client.get(caregiver).content.decode()
 
 
 def test_story_with_htmx_thanks_in_place(client, story_topic):

@@ -40,13 +40,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.cache import patch_vary_headers
 
-from insr_site import errors
 from topics.models import SiteVersion
 
 try:
@@ -571,15 +570,9 @@ def page_cache(get_response):
         view = _cached_view(request.path_info, get_urlconf())
         if view is None or any(name in request.GET for name in view.uncached_query):
             return _uncacheable(get_response(request))
-        try:
-            version = _content_version()
-        except (OperationalError, InterfaceError):
-            # The database cannot be reached: no page can be trusted to be current. Say so
-            # at once; the view would only wait for the database a second time.
-            return errors.database_unavailable()
-        except DatabaseError:
-            # Reachable but refusing (say, not migrated yet): let the view answer.
-            return _uncacheable(get_response(request))
+        # A database error here, or anywhere below (the personas of a key, the view), is
+        # answered with the 503 page by insr_site.errors.server_error, the one place for it.
+        version = _content_version()
         try:
             canonical = view.canonical_query(request)
         except BadQuery as refused:

@@ -43,10 +43,12 @@ serve: $(STAMP)
 	$(BIN)/gunicorn insr_site.wsgi --config gunicorn.conf.py'
 
 ## Speed of the production configuration (gunicorn + wrk), then of the editor's grade panel
-## and save for hostile bodies; both append to bench/RESULTS.md.
+## and save for hostile bodies, then the page cache's key count under 2,000 hostile query
+## strings (Redis at 127.0.0.1:6379 db 14, or BENCH_REDIS_URL); all append to bench/RESULTS.md.
 ## BENCH_ARGS="--topics 2000" measures with 2,000 generated topics as well.
 bench: $(STAMP)
-	$(BIN)/python bench/run.py $(BENCH_ARGS); status=$$?; $(BIN)/python bench/editor_inputs.py && exit $$status
+	$(BIN)/python bench/run.py $(BENCH_ARGS); status=$$?; $(BIN)/python bench/editor_inputs.py && \
+	$(BIN)/python bench/cache_keys.py && exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

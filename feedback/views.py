@@ -16,6 +16,8 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -33,6 +35,8 @@ FEEDBACK_PER_HOUR = 30
 STORIES_PER_HOUR = 5
 COMMENT_TOKEN_SALT = "feedback.comment"
 COMMENT_TOKEN_AGE = 60 * 60 * 24
+SENT_TOKEN_SALT = "feedback.story-sent"
+SENT_TOKEN_AGE = 60 * 60
 
 
 def takes_stories(persona) -> bool:
@@ -70,6 +74,12 @@ def read_comment_token(token: str) -> tuple[int, bool] | None:
     return None
 
 
+def _feedback_limit(request: HtmxHttpRequest, context: dict) -> HttpResponse:
+    if request.htmx:
+        return render(request, "feedback/_page_voices.html#feedback-limit", context)
+    return _bad(request, "You have sent a lot of answers in the last hour. Please try again later.", status=429)
+
+
 def _page_url(topic_slug: str, persona_slug: str) -> str:
     return reverse("topics:variant", kwargs={"topic": topic_slug, "persona": persona_slug})
 
@@ -92,14 +102,15 @@ def vote(request: HtmxHttpRequest) -> HttpResponse:
     context = {"topic": topic, "persona": persona, "helpful": helpful, "token": ""}
 
     if guards.over_limit(request, "feedback", FEEDBACK_PER_HOUR):
-        if request.htmx:
-            return render(request, "feedback/_page_voices.html#feedback-limit", context)
-        return _bad(request, "You have sent a lot of answers in the last hour. Please try again later.", status=429)
+        return _feedback_limit(request, context)
     if not form.is_bot():
         with transaction.atomic():
-            page, _ = FeedbackPage.objects.get_or_create(topic=topic, persona=persona)
-            answer = PageFeedback.objects.create(page=page, helpful=helpful)
-            guards.record_hit(request, "feedback")
+            counted = guards.record_hit(request, "feedback", FEEDBACK_PER_HOUR)
+            if counted:
+                page, _ = FeedbackPage.objects.get_or_create(topic=topic, persona=persona)
+                answer = PageFeedback.objects.create(page=page, helpful=helpful)
+        if not counted:
+            return _feedback_limit(request, context)
         context["token"] = comment_token(answer)
 
     if request.htmx:
@@ -132,14 +143,16 @@ def comment(request: HtmxHttpRequest) -> HttpResponse:
     }
     status = 400
     if form.is_valid() and not form.is_bot():
-        if guards.over_limit(request, "comment", FEEDBACK_PER_HOUR):
+        counted = False
+        if not guards.over_limit(request, "comment", FEEDBACK_PER_HOUR):
+            with transaction.atomic():
+                counted = guards.record_hit(request, "comment", FEEDBACK_PER_HOUR)
+                if counted:
+                    # One comment per answer: a token cannot be used to overwrite it.
+                    PageFeedback.objects.filter(pk=answer.pk, comment="").update(comment=form.cleaned_data["comment"])
+        if not counted:
             form.add_error(None, "You have sent a lot of comments in the last hour. Please try again later.")
             status = 429
-        else:
-            with transaction.atomic():
-                # One comment per answer: a token cannot be used to overwrite it.
-                PageFeedback.objects.filter(pk=answer.pk, comment="").update(comment=form.cleaned_data["comment"])
-                guards.record_hit(request, "comment")
     if form.errors:
         if request.htmx:
             # htmx swaps only 2xx answers: the form comes back with its message and the text.
@@ -158,17 +171,37 @@ def _story_page(topic: str, persona: str) -> tuple[Topic, object]:
     return topic_obj, persona_obj
 
 
+def sent_token(topic: Topic, persona) -> str:
+    """Says to the page that this visitor just sent a story from it (for an hour, and no other page)."""
+    return signing.dumps([topic.slug, persona.slug], salt=SENT_TOKEN_SALT, compress=True)
+
+
+def _just_sent(request: HttpRequest, topic: Topic, persona) -> bool:
+    try:
+        value = signing.loads(request.GET.get("sent", "")[:200], salt=SENT_TOKEN_SALT, max_age=SENT_TOKEN_AGE)
+    except (signing.BadSignature, ValueError, UnicodeError):
+        return False
+    return value == [topic.slug, persona.slug]
+
+
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
-@cached_page
+# ?sent= carries one visitor's thank-you: never cached, never served from the cache.
+@cached_page(uncached_query=("sent",))
 def share(request: HtmxHttpRequest, topic: str, persona: str) -> HttpResponse:
     """ "Share your experience": its own page, linked from the topic page; stories wait for a moderator."""
     topic_obj, persona_obj = _story_page(topic, persona)
     prompts = StoryPrompt.objects.for_topic(topic_obj)
     context = {"topic": topic_obj, "persona": persona_obj, "page_url": _page_url(topic_obj.slug, persona_obj.slug)}
     if request.method != "POST":
-        context |= {"form": StoryForm(prompts=prompts), "sent": request.GET.get("sent") == "1"}
+        if _just_sent(request, topic_obj, persona_obj):
+            # The sender's own thank-you, with no form to send the same story again.
+            response = render(request, "feedback/share.html", context | {"sent": True})
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True, no_store=True)
+            return response
+        context["form"] = StoryForm(prompts=prompts)
         return render(request, "feedback/share.html", context)
 
     if not guards.is_same_origin(request):
@@ -179,27 +212,31 @@ def share(request: HtmxHttpRequest, topic: str, persona: str) -> HttpResponse:
     if form.is_bot():
         # Say nothing a bot could learn from; keep nothing.
         return _story_sent(request, context)
-    if guards.over_limit(request, "story", STORIES_PER_HOUR):
+    over_limit = guards.over_limit(request, "story", STORIES_PER_HOUR)
+    if not over_limit and form.is_valid():
+        text, masked_text = guards.mask_contact_details(form.cleaned_data["text"])
+        name, masked_name = guards.mask_contact_details(form.cleaned_data["name"])
+        with transaction.atomic():
+            counted = guards.record_hit(request, "story", STORIES_PER_HOUR)
+            if counted:
+                Story.objects.create(
+                    topic=topic_obj,
+                    persona=persona_obj,
+                    prompt=form.cleaned_data["prompt"],
+                    name=name,
+                    text=text,
+                    contact_details_masked=masked_text or masked_name,
+                )
+        if counted:
+            return _story_sent(request, context)
+        over_limit = True
+    if over_limit:
         form.add_error(
             None,
             f"You have shared {STORIES_PER_HOUR} experiences in the last hour, the most we take. "
             "Your text is still here: please copy it and try again later.",
         )
         status = 429
-    elif form.is_valid():
-        text, masked_text = guards.mask_contact_details(form.cleaned_data["text"])
-        name, masked_name = guards.mask_contact_details(form.cleaned_data["name"])
-        with transaction.atomic():
-            Story.objects.create(
-                topic=topic_obj,
-                persona=persona_obj,
-                prompt=form.cleaned_data["prompt"],
-                name=name,
-                text=text,
-                contact_details_masked=masked_text or masked_name,
-            )
-            guards.record_hit(request, "story")
-        return _story_sent(request, context)
 
     if request.htmx:
         return render(request, "feedback/share.html#story-form", context)
@@ -209,4 +246,6 @@ def share(request: HtmxHttpRequest, topic: str, persona: str) -> HttpResponse:
 def _story_sent(request: HtmxHttpRequest, context: dict) -> HttpResponse:
     if request.htmx:
         return render(request, "feedback/share.html#story-sent", context)
-    return redirect(reverse("feedback:share", args=[context["topic"].slug, context["persona"].slug]) + "?sent=1")
+    # Post, redirect, get: reloading the thank-you sends nothing again.
+    url = reverse("feedback:share", args=[context["topic"].slug, context["persona"].slug])
+    return redirect(f"{url}?{urlencode({'sent': sent_token(context['topic'], context['persona'])})}")

@@ -4,6 +4,9 @@ Django's defaults would work too, but these pass a plain message so every error 
 says, in everyday words, what happened and what to do next.
 """
 
+import sys
+
+from django import db
 from django.http import HttpRequest, HttpResponse, HttpResponseServerError
 from django.template import loader
 
@@ -43,6 +46,14 @@ def database_unavailable() -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """Every uncaught exception on every path (middleware, the page cache, a view) ends here.
+
+    A database error is an outage, whichever query hit it (the content version, the
+    personas a cache key is built from, a view's read): the 503 page, never a 500.
+    Django calls this inside its ``except`` block, so the exception is at hand.
+    """
+    if isinstance(sys.exc_info()[1], db.Error):
+        return database_unavailable()
     # No request context: whatever broke may be what a context processor needs.
     try:
         return HttpResponseServerError(loader.render_to_string("500.html"))

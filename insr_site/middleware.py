@@ -1,13 +1,10 @@
-"""Site-wide middleware: response headers Django has no setting for, and database outages."""
+"""Site-wide middleware: response headers Django has no setting for, and the health check."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
-
-from insr_site import errors
 
 
 def cross_origin_resource_policy(get_response):
@@ -21,24 +18,21 @@ def cross_origin_resource_policy(get_response):
     return middleware
 
 
-def database_unavailable(get_response):
-    """A friendly 503 while the database cannot be reached.
+def health_check(get_response):
+    """/healthz for the platform's health check, answered before any host or HTTPS rule.
 
-    Django opens a fresh connection on the next request, so the site recovers by
-    itself once the database is back; nothing here needs resetting.
+    The platform probes the container port with its own Host header (often an internal
+    address) over plain HTTP: ALLOWED_HOSTS would answer 400 and SECURE_SSL_REDIRECT a
+    301, and the instance would be taken for dead. The check reveals nothing a visitor
+    could misuse, so it is answered for any host and scheme.
     """
+    from topics.views import healthz
 
     def middleware(request: HttpRequest) -> HttpResponse:
+        if request.path_info == "/healthz":
+            return healthz(request)
         return get_response(request)
 
-    def process_exception(request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        # Django raises its own OperationalError or InterfaceError when a connection
-        # fails or drops; other database errors (a bad query) are bugs and stay 500s.
-        if not isinstance(exception, OperationalError | InterfaceError):
-            return None
-        return errors.database_unavailable()
-
-    middleware.process_exception = process_exception
     return middleware
 
 

@@ -5,6 +5,7 @@ refuses to start without DJANGO_SECRET_KEY rather than inventing one.
 """
 
 import os
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -29,7 +30,10 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DJANGO_DEBUG")
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
+# The build step signs nothing: `collectstatic` runs without the secret (platforms often
+# build before, or without, the app's config). Django refuses any use of an empty key.
+BUILDING = sys.argv[1:2] == ["collectstatic"] and Path(sys.argv[0]).name == "manage.py"
+if not SECRET_KEY and not BUILDING:
     if not DEBUG:
         raise ImproperlyConfigured(
             "DJANGO_SECRET_KEY is not set. Set it to a long random value in production, "
@@ -92,6 +96,8 @@ MIDDLEWARE = [
     # Outermost, so static files served by WhiteNoise get these headers too.
     "insr_site.middleware.cross_origin_resource_policy",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Before the HTTPS redirect and the host check: the platform probes any host, over HTTP.
+    "insr_site.middleware.health_check",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # 304 Not Modified when the visitor already has the page (by its ETag).
@@ -107,7 +113,6 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "insr_site.middleware.database_unavailable",
     "insr_site.middleware.method_not_allowed",
     # Last, as django-axes requires: locks out repeated failed admin sign-ins.
     "axes.middleware.AxesMiddleware",
@@ -249,10 +254,17 @@ if EMAIL_HOST:
     EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
     EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
-    EMAIL_TIMEOUT = 10
+    # Mail is sent while the editor's save request waits (after its commit): a hung mail
+    # server may hold it this many seconds per step, then the failure is logged and the
+    # save stands (topics.notifications).
+    EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "5"))
 else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "webmaster@localhost")
+DEFAULT_FROM_EMAIL = (
+    os.environ.get("DEFAULT_FROM_EMAIL") or os.environ.get("DJANGO_DEFAULT_FROM_EMAIL") or "webmaster@localhost"
+)
+# The sender of the few mails Django itself sends (none to admins: errors go to the log).
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL") or DEFAULT_FROM_EMAIL
 
 # The visitor's chosen reader: a cookie holding only a persona slug.
 PERSONA_COOKIE_NAME = "persona"
@@ -318,11 +330,19 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(levelname)s %(name)s %(message)s"}},
+    "filters": {"no_traceback": {"()": "insr_site.logs.WithoutTraceback"}},
     "handlers": {"stdout": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "plain"}},
     "root": {"handlers": ["stdout"], "level": "WARNING"},
     "loggers": {
         "django": {"handlers": ["stdout"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO"), "propagate": False},
         "django.request": {"handlers": ["stdout"], "level": "ERROR", "propagate": False},
         "django.server": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
+        # Scanners send any Host header all day: one line each (the 400 page answers them), no traceback.
+        "django.security.DisallowedHost": {
+            "handlers": ["stdout"],
+            "level": "ERROR",
+            "filters": ["no_traceback"],
+            "propagate": False,
+        },
     },
 }

@@ -5,7 +5,7 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from topics import views as topic_views
-from topics.caching import cached_page
+from topics.caching import cached_page, page_number
 from topics.sitemaps import VariantSitemap
 
 # Operators may move the admin away from the well-known path.
@@ -17,7 +17,12 @@ admin.site.site_title = "INSR editors"
 urlpatterns = [
     path(ADMIN_PATH, admin.site.urls),
     # Cached like a page: a large site's sitemap is the most expensive thing to render.
-    path("sitemap.xml", cached_page(sitemap, query=("p",)), {"sitemaps": {"topics": VariantSitemap}}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        cached_page(sitemap, query={"p": page_number}),
+        {"sitemaps": {"topics": VariantSitemap}},
+        name="sitemap",
+    ),
     path("robots.txt", topic_views.robots_txt, name="robots"),
     path("healthz", topic_views.healthz, name="healthz"),
     path("", include("feedback.urls")),

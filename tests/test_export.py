@@ -3,17 +3,23 @@
 import datetime
 import difflib
 import filecmp
+import io
+import os
 import shutil
+import subprocess
+import sys
+import tarfile
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.utils import timezone
 from frontmatter.default_handlers import YAMLHandler
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import wipe_content
+from tests.conftest import restore_default_personas, wipe_content
 from topics import caching
 from topics.exporting import Flow, Word, document, export_content, quote, variant_files, yaml_lines
 from topics.importing import (
@@ -508,3 +514,26 @@ def test_loading_over_a_page_in_review_records_no_resubmission(insr_topic, edito
     # The one resubmission is the one the file records; loading adds none and e-mails nobody.
     assert loaded.review_events.filter(action=ReviewEvent.Action.RESUBMITTED).count() == 1
     assert mailoutbox == []
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the new process opens the SQLite test file")
+def test_export_as_a_tar_on_standard_output_holds_what_the_folder_export_writes(transactional_db, tmp_path):
+    restore_default_personas()
+    import_content()
+    written, _ = export_content(tmp_path / "folder")
+    # A new process, as in a one-off console: it reads the test database this test filled.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "insr_site.test_settings"}
+    env["DATABASE_URL"] = f"sqlite:///{connection.settings_dict['NAME']}"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "export_content", "--tar"],
+        cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    with tarfile.open(fileobj=io.BytesIO(result.stdout), mode="r:gz") as archive:
+        archive.extractall(tmp_path / "tar", filter="data")
+    folder = {
+        p.relative_to(tmp_path / "folder"): p.read_bytes() for p in (tmp_path / "folder").rglob("*") if p.is_file()
+    }
+    from_tar = {p.relative_to(tmp_path / "tar"): p.read_bytes() for p in (tmp_path / "tar").rglob("*") if p.is_file()}
+    assert from_tar == folder and len(folder) == written
+    assert f"Exported {written} files" in result.stderr.decode()

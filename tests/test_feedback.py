@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connections
+from django.test import Client
 from django.utils import timezone
 
 from feedback import guards
 from feedback.models import FeedbackPage, PageFeedback, RateLimitHit, Story, StoryPrompt, purge_expired
 from feedback.views import STORIES_PER_HOUR
+from insr_site.client_ip import client_ip
 from topics.importing import import_content
 from topics.models import Persona, SiteVersion
 
@@ -222,11 +226,51 @@ def test_feedback_answers_are_limited_too(client, insr_topic, settings):
 
 
 def test_address_behind_proxies_is_the_one_the_router_added(rf, settings):
-    settings.AXES_IPWARE_PROXY_COUNT = 1
+    # DJANGO_PROXY_COUNT, as settings.PROXY_COUNT: the one setting the sign-in lockout reads too.
+    settings.PROXY_COUNT = 1
     request = rf.post("/", HTTP_X_FORWARDED_FOR="1.1.1.1, 2.2.2.2", REMOTE_ADDR="10.0.0.1")
-    assert guards.client_address(request) == "2.2.2.2"
-    settings.AXES_IPWARE_PROXY_COUNT = None
-    assert guards.client_address(request) == "10.0.0.1"
+    assert guards.client_address(request) == "2.2.2.2" == client_ip(request)
+    settings.PROXY_COUNT = 0
+    assert guards.client_address(request) == "10.0.0.1" == client_ip(request)
+
+
+def test_behind_a_router_each_visitor_has_their_own_limit(client, story_topic, settings):
+    settings.PROXY_COUNT = 1
+    for n in range(STORIES_PER_HOUR):
+        response = client.post(
+            SHARE, {"prompt": "Describe your experience", "text": f"Story {n}."}, REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"6.6.6.{n}, 203.0.113.5",
+        )  # fmt: skip
+        assert response.status_code == 302
+    # The same visitor, whatever they put in front: refused. Another visitor through the same router: taken.
+    data = {"prompt": "Describe your experience", "text": "More."}
+    assert client.post(SHARE, data, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.5").status_code == 429
+    assert client.post(SHARE, data, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="192.0.2.9").status_code == 302
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stories_sent_at_once_never_pass_the_limit(story_topic):
+    """Twenty posts at the same moment from one address: exactly the limit is taken."""
+    posts = 20
+    barrier = threading.Barrier(posts)
+    statuses = []
+
+    def post(n: int) -> None:
+        try:
+            barrier.wait()
+            response = Client().post(SHARE, {"prompt": "Describe your experience", "text": f"At once {n}."})
+            statuses.append(response.status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(posts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(statuses) == [302] * STORIES_PER_HOUR + [429] * (posts - STORIES_PER_HOUR)
+    assert Story.objects.count() == STORIES_PER_HOUR
+    assert RateLimitHit.objects.filter(bucket="story").count() == STORIES_PER_HOUR
 
 
 def test_nothing_a_visitor_types_is_logged(client, story_topic, caplog):
@@ -266,12 +310,32 @@ def test_topic_prompts_replace_the_default_ones(client, story_topic):
 def test_a_story_waits_for_a_moderator(client, story_topic):
     client.get(PAGE)  # cached
     response = share(client)
-    assert response.status_code == 302 and response["Location"] == SHARE + "?sent=1"
-    assert "Thank you for sharing your experience" in client.get(response["Location"]).content.decode()
+    assert response.status_code == 302 and response["Location"].startswith(SHARE + "?sent=")
+    thanks = client.get(response["Location"])
+    assert "Thank you for sharing your experience" in thanks.content.decode()
     story = Story.objects.get()
     assert story.status == Story.Status.PENDING
     assert (story.topic.slug, story.persona.slug, story.name) == ("insr-gene", "patient", "Sam")
     assert "Walking after dinner" not in client.get(PAGE).content.decode()
+
+
+def test_only_the_sender_is_thanked_and_gets_no_form_to_send_again(client, story_topic):
+    # Anyone can type ?sent=1: it is no thank-you, and it cannot put one in the cache for others.
+    for junk in ("1", "", "WyJpbnNyLWdlbmUiLCJwYXRpZW50Il0:1xaZLl:forged"):
+        html = client.get(SHARE, {"sent": junk}).content.decode()
+        assert "Thank you for sharing" not in html and 'id="story-form"' in html
+    location = share(client)["Location"]
+    thanks = client.get(location)
+    html = thanks.content.decode()
+    assert "Thank you for sharing your experience" in html
+    assert "<textarea" not in html and "Send for moderation" not in html
+    assert "no-store" in thanks["Cache-Control"] and "private" in thanks["Cache-Control"]
+    assert "Thank you for sharing your experience" in client.get(location).content.decode()  # a reload
+    # Everyone else still gets the form, and so does the sender's token on another page.
+    other = Client().get(SHARE).content.decode()
+    assert "Thank you for sharing" not in other and "Send for moderation" in other
+    caregiver = location.replace("/patient/", "/caregiver/")
+    assert "Send for moderation" in client.get(caregiver).content.decode()
 
 
 def test_story_with_htmx_thanks_in_place(client, story_topic):
@@ -332,6 +396,13 @@ def test_contact_details_are_masked_and_held(client, story_topic):
         ("Call +44 20 7946 0958 or (555) 123-4567.", "Call [hidden] or [hidden]."),
         ("From 2019-2021 and 1998 – 2004 I ate less sugar.", None),
         ("My A1c went from 6.1 to 5.7; I lost 10 lb in 12 weeks.", None),
+        ("Write to john at example dot com.", "Write to [hidden]."),
+        ("Write to john at example.com please", "Write to [hidden] please"),
+        ("Mail jo＠example．org now", "Mail [hidden] now"),
+        ("Mail jo＠example.org now", "Mail [hidden] now"),
+        ("Call 555–123–4567 or 555—123—4567.", "Call [hidden] or [hidden]."),
+        ("We met at lunch. Then I was diagnosed at age 45.", None),
+        ("From 2019–2021 I ate less.", None),
     ],
 )
 def test_contact_details_are_found_and_years_are_not(text, masked):

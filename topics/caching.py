@@ -10,9 +10,11 @@ so this works with the per-process memory cache as well as with Redis.
 
 A key holds only what the view reads: the path, the query parameters the view
 declares (`@cached_page(query=...)`), the htmx headers, and for the few pages that
-follow the remembered persona, that persona. Anything else a request carries (junk
-parameters, another Host, an unknown persona cookie) cannot make a new entry, and
-absolute URLs come from DJANGO_SITE_URL, never from the request.
+follow the remembered persona, that persona. The view sees no other parameter, and each
+declared one once, in one canonical spelling (a repeated one is a 400), so it cannot read
+anything the key lacks. Anything else a request carries (junk parameters, another
+spelling of a page number, another Host, an unknown persona cookie) cannot make a new
+entry, and absolute URLs come from DJANGO_SITE_URL, never from the request.
 
 Reading the version costs one small query per request, far less than rendering.
 The cache sits in middleware just inside WhiteNoise, so a cached page skips the
@@ -38,12 +40,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError, InterfaceError, OperationalError, connection
-from django.http import HttpRequest, HttpResponse
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
 from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.cache import patch_vary_headers
 
-from insr_site import errors
 from topics.models import SiteVersion
 
 try:
@@ -56,6 +58,7 @@ logger = logging.getLogger(__name__)
 CACHE_SECONDS = 60 * 60 * 24
 PAGE_CACHE_ATTRIBUTE = "page_cache"  # set on a response: "url" or "persona"
 VIEW_ATTRIBUTE = "page_cache_view"  # set on a view by @cached_page: what its pages depend on
+REFUSED_ATTRIBUTE = "page_cache_refused"  # set on a request whose query is refused: the message
 # Content codings pages are stored in, best first.
 ENCODINGS = ("br", "gzip")
 # Every htmx header a view reads (django-htmx's request.htmx and .history_restore_request).
@@ -74,16 +77,54 @@ RENDER_SLOTS = 3
 _render_slots = threading.BoundedSemaphore(RENDER_SLOTS)
 
 
+class BadQuery(ValueError):
+    """A declared query parameter with a value no page answers to: a 400, never a cache entry."""
+
+
+def as_given(value: str) -> str:
+    """A parameter whose value the view checks itself (a persona slug: anything else is a 404, never stored)."""
+    return value
+
+
+def page_number(value: str) -> str:
+    """A page number: ASCII digits only, folded to one spelling ("01", "0001" are "1")."""
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
+        raise BadQuery("Page numbers are written with the digits 0 to 9.")
+    return str(int(value))
+
+
+def plain_text(value: str) -> str | None:
+    """Free text (a search): control characters dropped, runs of spaces one space; empty is no parameter."""
+    return " ".join("".join(ch for ch in value if ch.isprintable() or ch.isspace()).split()) or None
+
+
 class CachedView:
     """What a cacheable view's pages depend on, besides the path."""
 
-    def __init__(
-        self, query: tuple[str, ...], vary_on_persona: bool, seconds: int, uncached_query: tuple[str, ...] = ()
-    ) -> None:
-        self.query = tuple(sorted(query))
+    def __init__(self, query, vary_on_persona: bool, seconds: int, uncached_query: tuple[str, ...] = ()) -> None:
+        # Each declared parameter with the function that gives its one canonical spelling.
+        canonical = dict(query) if isinstance(query, dict) else dict.fromkeys(query, as_given)
+        self.canonical = dict(sorted(canonical.items()))
+        self.query = tuple(self.canonical)
         self.vary_on_persona = vary_on_persona
         self.seconds = seconds
         self.uncached_query = uncached_query
+
+    def canonical_query(self, request: HttpRequest) -> QueryDict:
+        """The request's query as the view may see it: declared parameters only, one canonical value each.
+
+        Anything else a request carries is dropped before the view runs, so what the view
+        reads is exactly what the cache key holds, and junk cannot make a new entry.
+        """
+        query = QueryDict(mutable=True)
+        for name, canonical in self.canonical.items():
+            values = request.GET.getlist(name)
+            if len(values) > 1:
+                raise BadQuery(f"This address gives “{name}” more than once. Please use the link on the page.")
+            if values and (value := canonical(values[0])) is not None:
+                query[name] = value
+        query._mutable = False
+        return query
 
 
 def cached_page(
@@ -96,8 +137,9 @@ def cached_page(
 ):
     """Mark a view's pages as cacheable by the page cache middleware.
 
-    ``query`` names every query parameter the view reads; others are left out of the
-    cache key, so junk parameters cannot add entries. ``vary_on_persona`` is for the
+    ``query`` names every query parameter the view reads (or maps each to the function
+    that gives its canonical spelling, e.g. ``page_number``); the view sees those alone,
+    each once, in that spelling, so junk parameters and spellings cannot add entries. ``vary_on_persona`` is for the
     few pages whose links follow the visitor's remembered persona (home, search);
     every other page is the same for everyone, because the persona is in its URL.
     ``seconds`` is how long a page is kept: shorter for pages with free-text keys.
@@ -109,6 +151,10 @@ def cached_page(
     def decorator(view_func):
         @wraps(view_func)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            refused = getattr(request, REFUSED_ATTRIBUTE, None)
+            if refused is not None:
+                # The page cache found a query no page answers to (see page_cache).
+                return render(request, "400.html", {"message": refused}, status=400)
             response = view_func(request, *args, **kwargs)
             # A view may have marked its response already (a page that varies only sometimes).
             if not hasattr(response, PAGE_CACHE_ATTRIBUTE):
@@ -398,7 +444,8 @@ def _htmx_state(request: HttpRequest) -> str:
 
 def _keys(request: HttpRequest, view: CachedView, version: int) -> dict[str, str]:
     """The cache keys of this request: by URL, and by URL and remembered persona."""
-    query = [f"{name}={request.GET.getlist(name)!r}" for name in view.query if name in request.GET]
+    # request.GET is the canonical query by now (page_cache): one value for each declared name.
+    query = [f"{name}={request.GET[name]!r}" for name in view.query if name in request.GET]
     base = [build_id(), str(version), request.path, *query, _htmx_state(request)]
     keys = {"url": "page:" + hashlib.sha256("\n".join(base).encode()).hexdigest()}
     if view.vary_on_persona:
@@ -523,15 +570,17 @@ def page_cache(get_response):
         view = _cached_view(request.path_info, get_urlconf())
         if view is None or any(name in request.GET for name in view.uncached_query):
             return _uncacheable(get_response(request))
+        # A database error here, or anywhere below (the personas of a key, the view), is
+        # answered with the 503 page by insr_site.errors.server_error, the one place for it.
+        version = _content_version()
         try:
-            version = _content_version()
-        except (OperationalError, InterfaceError):
-            # The database cannot be reached: no page can be trusted to be current. Say so
-            # at once; the view would only wait for the database a second time.
-            return errors.database_unavailable()
-        except DatabaseError:
-            # Reachable but refusing (say, not migrated yet): let the view answer.
+            canonical = view.canonical_query(request)
+        except BadQuery as refused:
+            # Answered by the view's decorator, so the 400 page has the site's layout and headers.
+            setattr(request, REFUSED_ATTRIBUTE, str(refused))
             return _uncacheable(get_response(request))
+        request.GET = canonical
+        request.META["QUERY_STRING"] = canonical.urlencode()
         token = _request_version.set(version)
         try:
             return _serve(request, view, version, get_response)

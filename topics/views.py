@@ -279,10 +279,11 @@ def glossary_term(request: HtmxHttpRequest, term: str) -> HttpResponse:
 @vary_on_headers(*HTMX_HEADERS)
 # Anyone can type a new search: those pages are kept ten minutes, not a day, so a flood of
 # distinct searches cannot keep growing the cache.
-@cached_page(query=("q", "persona"), vary_on_persona=True, seconds=600)
+@cached_page(query={"q": caching.plain_text, "persona": caching.as_given}, vary_on_persona=True, seconds=600)
 def search(request: HtmxHttpRequest) -> HttpResponse:
     # Control characters (NUL included, which PostgreSQL refuses) can't be part of a real search.
-    query = " ".join("".join(ch for ch in request.GET.get("q", "") if ch.isprintable() or ch.isspace()).split())
+    # (Cached requests arrive folded so already; a signed-in editor's request does not.)
+    query = caching.plain_text(request.GET.get("q", "")) or ""
     if len(query) > MAX_QUERY_LENGTH:
         return render(
             request, "400.html", {"message": f"Please search with at most {MAX_QUERY_LENGTH} characters."}, status=400

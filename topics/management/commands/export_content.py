@@ -1,3 +1,6 @@
+import sys
+import tarfile
+import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -16,11 +19,27 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--path", default=str(CONTENT_DIR), help="Folder to write (default: topics/content/).")
+        parser.add_argument(
+            "--tar",
+            action="store_true",
+            help="Write nothing to disk: send a gzipped tar of the content folder to standard output "
+            "(for a platform's one-off console, whose disk is thrown away).",
+        )
 
-    def handle(self, *args, path: str, **options):
+    def handle(self, *args, path: str, tar: bool = False, **options):
         if not Topic.objects.exists():
             # Exporting mirrors the database, so from an empty one it would remove every file.
             raise CommandError("The database holds no content, so nothing was exported. Run import_content first.")
+        if tar:
+            with tempfile.TemporaryDirectory() as scratch:
+                written, _ = export_content(Path(scratch))
+                # Standard output carries the archive alone; the count goes to standard error.
+                with tarfile.open(fileobj=sys.stdout.buffer, mode="w|gz") as archive:
+                    for file in sorted(Path(scratch).rglob("*")):
+                        archive.add(file, arcname=str(file.relative_to(scratch)), recursive=False)
+                sys.stdout.buffer.flush()
+            self.stderr.write(f"Exported {written} files as a tar to standard output.")
+            return
         written, removed = export_content(Path(path))
         gone = f" and removed {removed} that no longer match a row" if removed else ""
         self.stdout.write(self.style.SUCCESS(f"Exported {written} files to {path}{gone}."))

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from topics import workflow
 from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Reviewer, Topic, Variant
 
 MODELS = [Persona, Topic, Variant, Reference, Disclaimer, GlossaryTerm, Reviewer]
@@ -66,7 +67,7 @@ def test_editor_change_shows_on_public_page(admin_client, client, insr_topic):
     assert variant.status == "draft" and variant.has_pending_revision
     html = client.get("/topics/insr-gene/patient/").content.decode()
     assert "A brand new sentence from an editor" not in html  # live text until a reviewer publishes
-    variant.publish(by=variant.published_by)
+    workflow.publish(variant, by=variant.published_by)
     html = client.get("/topics/insr-gene/patient/").content.decode()
     assert "A brand new sentence from an editor" in html
     assert '<li id="ref-semple-2011">' in html

@@ -437,7 +437,7 @@ class VariantQuerySet(InvalidatingQuerySet):
     def published(self) -> VariantQuerySet:
         """What the public may see: the one definition of “published”.
 
-        A variant is public once it has live text, which only ``Variant.publish``
+        A variant is public once it has live text, which only ``workflow.publish``
         sets. Its working text may meanwhile be a newer draft or in review.
         """
         return self.filter(published_at__isnull=False)

@@ -52,7 +52,7 @@ def _steps(states: tuple[str, str, str], current: int | None) -> tuple[Step, ...
 def trust_panel(variant: Variant, page: Revision, *, preview: bool = False) -> TrustPanel:
     """Where the text shown stands in the three steps of the seed page: Submitted, Under review, Approved.
 
-    The honest mapping onto the workflow (Variant.status, reviewer, publish()):
+    The honest mapping onto the workflow (Variant.status, reviewer, workflow.publish):
 
     - Approved: done only when a named reviewer approved exactly the text shown
       (publish() by a reviewer sets ``reviewer`` and ``last_reviewed``; any other

@@ -16,6 +16,7 @@ django.setup()
 
 from django.db import connection, transaction  # noqa: E402
 
+from topics import workflow  # noqa: E402
 from topics.models import Persona, Reference, Topic, Variant  # noqa: E402
 
 
@@ -45,7 +46,7 @@ def main(count: int) -> None:
         templates = {}
         for persona in personas:
             variant = Variant.objects.create(topic=template_topic, persona=persona, body=body)
-            variant.publish(by=None, override_reason="Generated benchmark text.")
+            workflow.publish(variant, by=None, override_reason="Generated benchmark text.")
             templates[persona.pk] = variant
         topics = Topic.objects.bulk_create([new_topic(n) for n in missing[1:]], batch_size=500)
         copies = [

@@ -244,6 +244,10 @@ STORAGES = {
 
 # How long a medical review holds before the page is due for another.
 REVIEW_INTERVAL_DAYS = int(os.environ.get("REVIEW_INTERVAL_DAYS", "365"))
+# Four eyes: the reviewer who publishes a text is never its last author. Off
+# (DJANGO_REVIEW_FOUR_EYES=0) only for a one-person board; pages then say
+# "Written and reviewed by" when the reviewer wrote the text.
+REVIEW_FOUR_EYES = env_bool("DJANGO_REVIEW_FOUR_EYES", default=True)
 
 
 # Review e-mail: SMTP when EMAIL_HOST is set, otherwise printed to the console (the log).

@@ -5,6 +5,7 @@ from django.apps import apps
 from django.core.management.color import no_style
 from django.db import connection
 
+from topics import workflow
 from topics.importing import import_content
 from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Reviewer, ReviewEvent, Topic, Variant
 
@@ -98,7 +99,7 @@ def make_variant(personas):
             **fields,
         )
         if publish:
-            variant.publish(by=None, override_reason="test content")
+            workflow.publish(variant, by=None, override_reason="test content")
         return variant
 
     return make

@@ -13,6 +13,7 @@ from feedback import models as feedback_models
 from feedback import views as feedback_views
 from tests.test_content import NOTES_TO_OURSELVES
 from tests.test_workflow import change_url, form_data
+from topics import workflow
 from topics.exporting import export_content
 from topics.importing import CONTENT_DIR, ContentError, import_content, read_document
 from topics.models import Persona, Topic, Variant
@@ -93,9 +94,9 @@ def test_editors_change_to_an_about_page_is_live_only_once_a_reviewer_publishes_
     body = variant.body + "\n\nA new plain sentence about cookies."
     assert client.post(change_url(variant), form_data(variant, body=body)).status_code == 302
     variant.refresh_from_db()
-    variant.submit_for_review(by=editor, expected_revision=variant.revision)
+    workflow.submit(variant, by=editor, expected_revision=variant.revision)
     with pytest.raises(PermissionDenied):
-        variant.publish(by=editor)
+        workflow.publish(variant, by=editor)
     # Staff can preview the working text at the public address; nobody else sees it.
     preview = client.get("/about/privacy/?preview=1")
     assert "A new plain sentence about cookies." in preview.content.decode()
@@ -107,24 +108,24 @@ def test_editors_change_to_an_about_page_is_live_only_once_a_reviewer_publishes_
     assert 'data-review-status="in-review"' in public
 
     variant.refresh_from_db()
-    variant.publish(by=reviewer_user, expected_revision=variant.revision)
+    workflow.publish(variant, by=reviewer_user, expected_revision=variant.revision)
     html = client.get("/about/privacy/").content.decode()
     assert "A new plain sentence about cookies." in html
     assert 'data-review-status="reviewed"' in html and "Reviewed by Rita Example, MD, endocrinologist on" in html
 
 
 def test_publishing_an_about_page_shows_at_once_on_a_cached_page(
-    shipped, client, reviewer_user, django_assert_num_queries
+    shipped, client, editor, reviewer_user, django_assert_num_queries
 ):
     assert client.get("/about/").status_code == 200
     with django_assert_num_queries(1):  # served from the page cache: only the content version is read
         assert client.get("/about/").status_code == 200
     variant = Variant.objects.get(topic__slug="about")
-    variant.body += "\n\nWords added by a reviewer."
-    variant.save(by=reviewer_user)
-    assert "Words added by a reviewer." not in client.get("/about/").content.decode()  # not live yet
-    variant.publish(by=reviewer_user, expected_revision=variant.revision)
-    assert "Words added by a reviewer." in client.get("/about/").content.decode()
+    variant.body += "\n\nWords added by an editor."
+    workflow.save_draft(variant, by=editor)
+    assert "Words added by an editor." not in client.get("/about/").content.decode()  # not live yet
+    workflow.publish(variant, by=reviewer_user, expected_revision=variant.revision)
+    assert "Words added by an editor." in client.get("/about/").content.decode()
 
 
 def test_about_pages_read_at_the_patient_grade_and_hold_no_notes_to_ourselves(shipped):

@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from topics import workflow
 from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Reviewer, Topic, Variant
 
 MODELS = [Persona, Topic, Variant, Reference, Disclaimer, GlossaryTerm, Reviewer]
@@ -66,7 +67,7 @@ def test_editor_change_shows_on_public_page(admin_client, client, insr_topic):
     assert variant.status == "draft" and variant.has_pending_revision
     html = client.get("/topics/insr-gene/patient/").content.decode()
     assert "A brand new sentence from an editor" not in html  # live text until a reviewer publishes
-    variant.publish(by=variant.published_by)
+    workflow.publish(variant, by=variant.published_by)
     html = client.get("/topics/insr-gene/patient/").content.decode()
     assert "A brand new sentence from an editor" in html
     assert '<li id="ref-semple-2011">' in html
@@ -101,3 +102,24 @@ def test_variant_change_page_shows_rendered_body_and_grade(admin_client, insr_to
     html = admin_client.get(reverse("admin:topics_variant_change", args=[variant.pk])).content.decode()
     assert '<div class="rendered-preview"><h2 id="what-is-it">What is it?</h2>' in html
     assert f"{variant.reading_grade} (target ≤ 6.0, ok)" in html
+
+
+def test_grade_panel_of_a_live_page_knows_its_reader_and_says_above_target(client, insr_topic, editor):
+    import json as json_module
+    import re as re_module
+
+    from django.urls import reverse as reverse_url
+
+    from topics.models import Variant as VariantModel
+
+    variant = VariantModel.objects.get(topic=insr_topic, persona__slug="patient")
+    assert variant.is_live
+    client.force_login(editor)
+    html = client.get(reverse_url("admin:topics_variant_change", args=[variant.pk])).content.decode()
+    # The reader is read-only on a live page, so the panel is sent it with every keystroke.
+    vals = re_module.search(r'hx-vals="([^"]+)"', html)
+    assert vals and json_module.loads(vals.group(1).replace("&quot;", '"')) == {"persona": variant.persona_id}
+    hard = "Heterozygous dominant-negative mutations impair transphosphorylation of kinase domains."
+    panel = client.post(reverse_url("admin:topics_variant_grade"), {"body": hard, "persona": variant.persona_id})
+    text = panel.content.decode()
+    assert "target for Patient" in text and "Above target." in text

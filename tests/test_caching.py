@@ -9,7 +9,7 @@ from unittest import mock
 import pytest
 from django.db import connection
 
-from topics import caching
+from topics import caching, workflow
 from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, SiteVersion, Variant
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,7 +126,7 @@ def test_publishing_shows_at_once(client, insr_topic):
         topic=insr_topic, persona=Persona.objects.get(slug="caregiver"), body="For families.", status="draft"
     )
     assert "For families." not in body_of(client, "/topics/insr-gene/caregiver/")
-    draft.publish(by=None, override_reason="short test text")
+    workflow.publish(draft, by=None, override_reason="short test text")
     assert "For families." in body_of(client, "/topics/insr-gene/caregiver/")
 
 
@@ -136,7 +136,7 @@ def test_editing_text_shows_at_once(client, insr_topic):
     variant.body = "Freshly edited words [@medlineplus-insr]."
     variant.save()
     assert "Freshly edited words" not in body_of(client)  # a pending revision is not public
-    variant.publish(by=None, override_reason="short test text")
+    workflow.publish(variant, by=None, override_reason="short test text")
     assert "Freshly edited words" in body_of(client)
 
 
@@ -195,8 +195,9 @@ def test_change_made_by_another_process_shows_at_once(client, make_topic, make_r
     else:
         url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     script = (
-        "from topics.models import Variant; v = Variant.objects.get(topic__slug='insr-gene'); "
-        "v.body = 'Text changed by a management command [@medlineplus-insr].'; v.publish(by=None)"
+        "from topics import workflow; from topics.models import Variant; "
+        "v = Variant.objects.get(topic__slug='insr-gene'); "
+        "v.body = 'Text changed by a management command [@medlineplus-insr].'; workflow.publish(v, by=None)"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
     env.update(DJANGO_SETTINGS_MODULE="insr_site.settings", DJANGO_DEBUG="1", DATABASE_URL=url)
@@ -265,7 +266,7 @@ def test_pages_are_cached_in_redis_and_invalidated(client, insr_topic, redis_cac
     assert any(key.startswith(b":1:page:") for key in redis.Redis.from_url(redis_cache).keys())
     variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
     variant.body = "Seen through Redis [@medlineplus-insr]."
-    variant.publish(by=None, override_reason="short test text")
+    workflow.publish(variant, by=None, override_reason="short test text")
     assert "Seen through Redis" in body_of(client)
 
 
@@ -449,7 +450,7 @@ def test_redis_stopped_pages_stay_correct(client, insr_topic, stopped_redis):
     assert "A gene is a set of instructions" in body_of(client)
     variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
     variant.body = "Changed while the cache was down [@medlineplus-insr]."
-    variant.publish(by=None, override_reason="short test text")
+    workflow.publish(variant, by=None, override_reason="short test text")
     assert "Changed while the cache was down" in body_of(client)
 
 
@@ -634,7 +635,7 @@ def test_postgresql_pushes_the_version_so_cached_pages_need_no_query(
         with django_assert_num_queries(0):
             assert "Text before" in body_of(client)
         variant.body = "Text after [@medlineplus-insr]."
-        variant.publish(by=None, override_reason="short test text")
+        workflow.publish(variant, by=None, override_reason="short test text")
         # Delivered when the change committed: within milliseconds, in every process.
         assert wait_for(lambda: listener.version == SiteVersion.current())
         assert "Text after" in body_of(client)

@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import restore_default_personas, wipe_content
-from topics import caching
+from topics import caching, workflow
 from topics.exporting import Flow, Word, document, export_content, quote, variant_files, yaml_lines
 from topics.importing import (
     CONTENT_DIR,
@@ -246,7 +246,7 @@ def test_one_sentence_changed_and_published_is_a_one_line_diff(db, tmp_path, clo
     assert old in variant.body
     variant.body = variant.body.replace(old, "Insulin is a hormone. It is a message carried in your blood.")
     variant.save()
-    variant.publish(by=None)
+    workflow.publish(variant, by=None)
     export_content(tmp_path)
     before = (CONTENT_DIR / "topics/insr-gene/patient.md").read_text().splitlines()
     after = (tmp_path / "topics/insr-gene/patient.md").read_text().splitlines()
@@ -266,17 +266,17 @@ def test_one_sentence_changed_and_published_is_a_one_line_diff(db, tmp_path, clo
 
 
 def test_page_published_above_target_loads_into_an_empty_database_with_its_reason(
-    insr_topic, reviewer_user, tmp_path, client
+    insr_topic, editor, reviewer_user, tmp_path, client
 ):
     variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
     variant.body = (
         "## What is it?\n\nThe insulin receptor, a transmembrane glycoprotein encoded by the INSR gene, "
         "mediates intracellular signalling through autophosphorylation of tyrosine residues [@medlineplus-insr]."
     )
-    variant.save(by=reviewer_user)
+    workflow.save_draft(variant, by=editor)  # four eyes: another's text
     assert variant.over_target
     reason = "Named proteins a reader will meet in their clinic letters; the glossary explains each."
-    variant.publish(by=reviewer_user, notes="Checked against MedlinePlus.", override_reason=reason)
+    workflow.publish(variant, by=reviewer_user, notes="Checked against MedlinePlus.", override_reason=reason)
     export_content(tmp_path)
     page_file = (tmp_path / "topics/insr-gene/patient.md").read_text()
     assert f'  grade_override_reason: "{reason}"' in page_file
@@ -317,8 +317,8 @@ def test_pending_draft_is_exported_beside_the_live_text_and_removed_once_publish
     variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
     live_body = variant.live_body
     variant.body = live_body + "\n\nA new paragraph waiting for review [@medlineplus-insr]."
-    variant.save(by=editor)
-    variant.submit_for_review(by=editor, note="New paragraph.", expected_revision=variant.revision)
+    workflow.save_draft(variant, by=editor)
+    workflow.submit(variant, by=editor, note="New paragraph.", expected_revision=variant.revision)
     export_content(tmp_path)
     page = (tmp_path / "topics/insr-gene/patient.md").read_text()
     draft = (tmp_path / "topics/insr-gene/patient.draft.md").read_text()
@@ -326,7 +326,7 @@ def test_pending_draft_is_exported_beside_the_live_text_and_removed_once_publish
     assert "A new paragraph waiting for review" in draft and "status: review" in draft
     assert 'submitted_by: "edna"' in draft
 
-    variant.publish(by=reviewer_user, expected_revision=variant.revision)
+    workflow.publish(variant, by=reviewer_user, expected_revision=variant.revision)
     written, removed = export_content(tmp_path)
     assert removed == 1 and not (tmp_path / "topics/insr-gene/patient.draft.md").exists()
 
@@ -337,7 +337,7 @@ def test_round_trip_into_an_empty_database_keeps_every_page_and_review(
     import_content()
     Reviewer.objects.create(name="Former Member", credentials="PhD, genetic counsellor", active=False)
 
-    # A reviewer rewrites a page above its target and publishes it with notes and a reason.
+    # An editor rewrites a page above its target; a reviewer publishes it with notes and a reason.
     clock.later(days=3, microseconds=123457)
     approved = Variant.objects.get(topic__slug="insr-gene", persona__slug="patient")
     approved.body = (
@@ -345,35 +345,38 @@ def test_round_trip_into_an_empty_database_keeps_every_page_and_review(
         "gene, mediates intracellular signalling through autophosphorylation of tyrosine residues "
         "[@medlineplus-insr].\n\n" + "\n\n".join(approved.body.split("\n\n")[2:4])
     )
-    approved.save(by=reviewer_user)
+    workflow.save_draft(approved, by=editor)
     assert approved.over_target
-    approved.publish(
+    workflow.publish(
+        approved,
         by=reviewer_user,
         notes='Checked against "MedlinePlus".\nSecond line, with a backslash \\ too.',
         override_reason="The exact wording matters here.",
         expected_revision=approved.revision,
     )
     clock.later(minutes=5)
-    approved.add_note(by=reviewer_user, note="Look again when MedlinePlus updates.")
+    workflow.add_note(approved, by=reviewer_user, note="Look again when MedlinePlus updates.")
 
     # An editor sends a change for review; the reviewer asks for changes.
     clock.later(hours=2)
     returned = Variant.objects.get(topic__slug="insulin-resistance", persona__slug="caregiver")
     returned.body += "\n\nA sentence that needs a source."
-    returned.save(by=editor)
-    returned.submit_for_review(by=editor, note="One new sentence.", expected_revision=returned.revision)
+    workflow.save_draft(returned, by=editor)
+    workflow.submit(returned, by=editor, note="One new sentence.", expected_revision=returned.revision)
     clock.later(hours=1)
-    returned.request_changes(by=reviewer_user, note="Cite a source for it.", expected_revision=returned.revision)
+    workflow.request_changes(
+        returned, by=reviewer_user, note="Cite a source for it.", expected_revision=returned.revision
+    )
 
     # A draft nobody has sent yet, and one waiting for review.
     clock.later(hours=1)
     drafted = Variant.objects.get(topic__slug="donohue-syndrome", persona__slug="student")
     drafted.title = "Donohue syndrome: a draft heading"
-    drafted.save(by=editor)
+    workflow.save_draft(drafted, by=editor)
     waiting = Variant.objects.get(topic__slug="insr-gene", persona__slug="caregiver")
     waiting.summary = "A new summary, waiting for a reviewer."
-    waiting.save(by=editor)
-    waiting.submit_for_review(by=editor, expected_revision=waiting.revision)
+    workflow.save_draft(waiting, by=editor)
+    workflow.submit(waiting, by=editor, expected_revision=waiting.revision)
 
     # A page that was never published.
     topic = Topic.objects.create(slug="draft-topic", title="A topic in progress", kind="concept", summary="Soon.")
@@ -415,7 +418,7 @@ def test_review_in_a_file_reaches_a_page_the_release_loaded_before(db, reviewer_
     shutil.copytree(CONTENT_DIR, tmp_path / "staging")
     staging = tmp_path / "staging"
     variant = Variant.objects.get(topic__slug="insr-gene", persona__slug="professional")
-    variant.publish(by=reviewer_user, notes="Accurate.", expected_revision=variant.revision)
+    workflow.publish(variant, by=reviewer_user, notes="Accurate.", expected_revision=variant.revision)
     export_content(staging)
     # Back to the production database as it was: the shipped pages, nobody reviewed.
     wipe_content()
@@ -465,7 +468,7 @@ def test_a_draft_file_beside_an_unpublished_page_is_an_error(insr_topic, tmp_pat
 )
 def test_a_bad_review_in_a_file_names_the_file(insr_topic, reviewer_user, tmp_path, replace, by, message):
     variant = Variant.objects.get(topic=insr_topic, persona__slug="professional")
-    variant.publish(by=reviewer_user, expected_revision=variant.revision)
+    workflow.publish(variant, by=reviewer_user, expected_revision=variant.revision)
     export_content(tmp_path)
     path = tmp_path / "topics/insr-gene/professional.md"
     text = path.read_text()
@@ -496,13 +499,13 @@ def test_export_from_an_empty_database_removes_nothing(db, tmp_path):
 def test_loading_over_a_page_in_review_records_no_resubmission(insr_topic, editor, tmp_path, mailoutbox):
     variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
     variant.body += "\n\nA sentence waiting for review."
-    variant.save(by=editor)
-    variant.submit_for_review(by=editor, expected_revision=variant.revision)
+    workflow.save_draft(variant, by=editor)
+    workflow.submit(variant, by=editor, expected_revision=variant.revision)
     first = tmp_path / "first"
     export_content(first)
     # Elsewhere the editor changes the text while it is in review (recorded there as a resubmission).
     variant.body = variant.body.replace("waiting for review", "still waiting for review")
-    variant.save(by=editor)
+    workflow.save_draft(variant, by=editor)
     export_content(tmp_path / "second")
     wipe_content()
     import_content(first)

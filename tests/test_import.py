@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
+from topics import workflow
 from topics.importing import CONTENT_DIR, import_content
 from topics.models import Disclaimer, GlossaryTerm, Reference, Topic, Variant
 
@@ -196,7 +197,7 @@ def test_shipped_content_imports_twice_without_changes(db, tmp_path):
 def test_import_never_undoes_a_review_made_in_admin(content, db, reviewer_user):
     import_content(content)
     variant = Variant.objects.get(topic__slug="insr-gene", persona__slug="patient")
-    variant.publish(by=reviewer_user, notes="Accurate.", expected_revision=variant.revision)
+    workflow.publish(variant, by=reviewer_user, notes="Accurate.", expected_revision=variant.revision)
     path = content / "topics/insr-gene/patient.md"
     path.write_text(path.read_text().replace("set of instructions", "recipe"))
     for _ in range(2):
@@ -214,7 +215,7 @@ def test_an_exported_change_puts_the_row_back_in_step_with_the_files(content, db
     ref.title = "Corrected in admin"
     ref.save()
     variant = Variant.objects.get(topic__slug="insr-gene", persona__slug="patient")
-    variant.publish(by=reviewer_user, notes="Accurate.", expected_revision=variant.revision)
+    workflow.publish(variant, by=reviewer_user, notes="Accurate.", expected_revision=variant.revision)
     assert set(import_content(content).kept) == {"reference semple-2011", "variant insr-gene/patient"}
     export_content(content)  # what an editor commits after working in admin
     report = import_content(content)
@@ -253,12 +254,12 @@ def test_an_old_deploy_never_undoes_a_review_or_a_pending_text(db, tmp_path, cli
     old = "Insulin is a hormone. It is a signal that moves through your blood."
     new = "Insulin is a hormone. It is a message carried in your blood."
     approved.body = approved.body.replace(old, new)
-    approved.save(by=editor)
-    approved.publish(by=reviewer_user, notes="Checked.", expected_revision=approved.revision)
+    workflow.save_draft(approved, by=editor)
+    workflow.publish(approved, by=reviewer_user, notes="Checked.", expected_revision=approved.revision)
     pending = Variant.objects.get(topic__slug="insulin-resistance", persona__slug="caregiver")
     pending.body += "\n\nA sentence waiting for a reviewer."
-    pending.save(by=editor)
-    pending.submit_for_review(by=editor, expected_revision=pending.revision)
+    workflow.save_draft(pending, by=editor)
+    workflow.submit(pending, by=editor, expected_revision=pending.revision)
     before = {v.pk: (v.body, v.live_body, v.status, v.revision) for v in (approved, pending)}
 
     exported = tmp_path / "exported"
@@ -294,7 +295,7 @@ def test_an_old_deploy_never_undoes_a_review_or_a_pending_text(db, tmp_path, cli
 def test_files_deployed_before_the_export_keep_the_admin_work_as_edited(content, db, editor, reviewer_user):
     import_content(content)
     variant = Variant.objects.get(topic__slug="insr-gene", persona__slug="patient")
-    variant.publish(by=reviewer_user, notes="Accurate.", expected_revision=variant.revision)
+    workflow.publish(variant, by=reviewer_user, notes="Accurate.", expected_revision=variant.revision)
     report = import_content(content)
     assert report.kept == ["variant insr-gene/patient"] and report.left_alone == {}
 
@@ -304,15 +305,15 @@ def test_an_older_export_never_undoes_a_later_step(content, db, tmp_path, editor
 
     import_content(content)
     variant = Variant.objects.get(topic__slug="insr-gene", persona__slug="patient")
-    variant.publish(by=reviewer_user, notes="First review.", expected_revision=variant.revision)
+    workflow.publish(variant, by=reviewer_user, notes="First review.", expected_revision=variant.revision)
     first = tmp_path / "first"
     export_content(first)
     # Later the same text is approved again (a periodic review), and another page is sent for review.
-    variant.publish(by=reviewer_user, notes="Looked again.", expected_revision=variant.revision)
+    workflow.publish(variant, by=reviewer_user, notes="Looked again.", expected_revision=variant.revision)
     other = Variant.objects.get(topic__slug="donohue-syndrome", persona__slug="caregiver")
     other.body += "\n\nA new sentence."
-    other.save(by=editor)
-    other.submit_for_review(by=editor, expected_revision=other.revision)
+    workflow.save_draft(other, by=editor)
+    workflow.submit(other, by=editor, expected_revision=other.revision)
     second = tmp_path / "second"
     export_content(second)
     assert import_content(second).updated == []
@@ -343,13 +344,13 @@ def test_an_older_revision_of_a_draft_never_replaces_the_newer_one(content, db, 
 
     import_content(content)
     variant = Variant.objects.get(topic__slug="insr-gene", persona__slug="patient")
-    variant.publish(by=reviewer_user, expected_revision=variant.revision)
+    workflow.publish(variant, by=reviewer_user, expected_revision=variant.revision)
     variant.body += "\n\nA first draft sentence."
-    variant.save(by=editor)
+    workflow.save_draft(variant, by=editor)
     first = tmp_path / "first"
     export_content(first)
     variant.body = variant.body.replace("A first draft sentence.", "A better draft sentence.")
-    variant.save(by=editor)
+    workflow.save_draft(variant, by=editor)
     second = tmp_path / "second"
     export_content(second)
     import_content(second)
@@ -367,7 +368,7 @@ def test_a_hand_edit_of_reviewed_live_text_waits_for_a_reviewer(content, db, tmp
 
     import_content(content)
     variant = Variant.objects.get(topic__slug="insr-gene", persona__slug="patient")
-    variant.publish(by=reviewer_user, expected_revision=variant.revision)
+    workflow.publish(variant, by=reviewer_user, expected_revision=variant.revision)
     export_content(content)
     import_content(content)
     path = content / "topics/insr-gene/patient.md"
@@ -386,7 +387,7 @@ def test_a_newer_export_still_brings_a_review_to_an_older_database(content, db, 
     staging = tmp_path / "staging"
     shutil.copytree(content, staging)
     variant = Variant.objects.get(topic__slug="insr-gene", persona__slug="patient")
-    variant.publish(by=reviewer_user, notes="Accurate.", expected_revision=variant.revision)
+    workflow.publish(variant, by=reviewer_user, notes="Accurate.", expected_revision=variant.revision)
     export_content(staging)
     Variant.objects.all().delete()
     import_content(content)  # another database, as the release loaded it

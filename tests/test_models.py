@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from topics import workflow
 from topics.models import Disclaimer, Persona, Variant
 
 
@@ -85,7 +86,7 @@ def test_reference_links(make_reference):
 def test_variant_history_is_recorded(make_topic, make_variant):
     variant = make_variant(make_topic(), body="First text.")
     variant.body = "Second text."
-    variant.save()
+    workflow.save_draft(variant, by=None)
     history = list(variant.history.all())
     assert [h.body for h in history[:2]] == ["Second text.", "First text."]
     assert history[0].status == "draft" and history[1].status == "published"

@@ -10,6 +10,7 @@ from django.db.models.deletion import ProtectedError
 from django.urls import reverse
 
 from tests.test_workflow import change_url, form_data
+from topics import workflow
 from topics.importing import import_content
 from topics.models import Disclaimer, GlossaryTerm, Reference, Reviewer, ReviewEvent, Topic, Variant
 
@@ -56,9 +57,9 @@ def test_reviewer_cannot_publish_from_a_stale_form(client, patient_page, editor,
 def test_model_refuses_a_stale_revision(patient_page, reviewer_user):
     seen = patient_page.revision
     patient_page.body = "Changed [@medlineplus-insr]."
-    patient_page.save()
+    workflow.save_draft(patient_page, by=None)
     with pytest.raises(ValidationError, match="changed by"):
-        patient_page.publish(by=reviewer_user, override_reason="x", expected_revision=seen)
+        workflow.publish(patient_page, by=reviewer_user, override_reason="x", expected_revision=seen)
 
 
 def test_save_without_changes_changes_nothing(client, patient_page, editor):
@@ -87,24 +88,24 @@ def test_superuser_without_a_reviewer_entry_cannot_publish(client, patient_page,
     patient_page.refresh_from_db()
     assert "Operator words" not in patient_page.live_body
     with pytest.raises(PermissionDenied):
-        patient_page.publish(by=admin, override_reason="x")
+        workflow.publish(patient_page, by=admin, override_reason="x")
 
 
 def test_an_inactive_reviewer_cannot_publish(patient_page, reviewer_user):
     Reviewer.objects.filter(user=reviewer_user).update(active=False)
     with pytest.raises(PermissionDenied):
-        patient_page.publish(by=reviewer_user, override_reason="x")
+        workflow.publish(patient_page, by=reviewer_user, override_reason="x")
 
 
 def test_release_publish_never_keeps_an_older_reviewers_name(client, patient_page, reviewer_user):
     patient_page.body = "Reviewed text [@medlineplus-insr]."
     patient_page.save()
-    patient_page.publish(by=reviewer_user, notes="Fine.", override_reason="x")
+    workflow.publish(patient_page, by=reviewer_user, notes="Fine.", override_reason="x")
     assert "Medically reviewed by Rita Example" in client.get(PAGE).content.decode()
 
     patient_page.body = "Newer text nobody reviewed [@medlineplus-insr]."
     patient_page.save()
-    patient_page.publish(by=None, override_reason="x")
+    workflow.publish(patient_page, by=None, override_reason="x")
     patient_page.refresh_from_db()
     assert patient_page.reviewer is None and patient_page.last_reviewed is None and patient_page.review_notes == ""
     html = client.get(PAGE).content.decode()
@@ -116,7 +117,7 @@ def test_live_variant_cannot_move_to_another_topic_or_reader(client, patient_pag
     other = make_topic("other-topic")
     patient_page.topic = other
     with pytest.raises(ValidationError, match="cannot be moved"):
-        patient_page.save()
+        workflow.save_draft(patient_page, by=None)
     client.force_login(editor)
     patient_page.refresh_from_db()
     data = form_data(patient_page, persona=personas["student"].pk, topic=other.pk)

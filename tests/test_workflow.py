@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from topics import workflow
 from topics.importing import import_content
 from topics.models import Variant
 
@@ -75,7 +76,7 @@ def test_editor_cannot_publish_even_with_a_crafted_post(client, insr_topic, edit
 def test_publish_checks_the_user(insr_topic, editor):
     variant = Variant.objects.get(topic=insr_topic, persona__slug="patient")
     with pytest.raises(PermissionDenied):
-        variant.publish(by=editor)
+        workflow.publish(variant, by=editor)
 
 
 def test_editor_sends_for_review_and_reviewer_publishes(client, insr_topic, editor, reviewer_user, settings):
@@ -121,8 +122,8 @@ def test_publishing_above_the_grade_target_needs_a_recorded_reason(insr_topic, r
     )
     variant.save()
     with pytest.raises(ValidationError, match="above the target"):
-        variant.publish(by=reviewer_user)
-    variant.publish(by=reviewer_user, override_reason="A quoted technical definition.")
+        workflow.publish(variant, by=reviewer_user)
+    workflow.publish(variant, by=reviewer_user, override_reason="A quoted technical definition.")
     assert variant.grade_override_reason == "A quoted technical definition."
 
 
@@ -187,7 +188,7 @@ def test_revert_restores_working_text_but_never_publishes(client, insr_topic, dj
     original = variant.history.earliest()
     variant.body = "Edited text [@medlineplus-insr]."
     variant.save()
-    variant.publish(by=None, override_reason="test")
+    workflow.publish(variant, by=None, override_reason="test")
     url = reverse("admin:topics_variant_simple_history", args=[variant.pk, original.history_id])
     response = client.post(url, form_data(variant, body=original.body))
     assert response.status_code == 302

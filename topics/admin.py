@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 import re
 
 from django import forms
@@ -21,7 +22,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from simple_history.admin import SimpleHistoryAdmin
 
-from topics import readability, rendering
+from topics import readability, rendering, workflow
 from topics.models import (
     Disclaimer,
     GlossaryTerm,
@@ -29,7 +30,6 @@ from topics.models import (
     Reference,
     Reviewer,
     ReviewEvent,
-    StaleRevision,
     Topic,
     Variant,
     VariantNeedingReview,
@@ -39,13 +39,14 @@ from topics.models import (
 
 @admin.display(description="Reading grade (target)", ordering="reading_grade")
 def grade_against_target(variant: Variant) -> str:
-    marker = "over target" if variant.over_target else "ok"
+    # Every page, live ones too: the target is the reader's, whatever the page's status.
+    above = variant.over_target
     return format_html(
         '<span class="grade grade-{}">{} (target ≤ {}, {})</span>',
-        marker.replace(" ", "-"),
+        "over-target" if above else "ok",
         variant.reading_grade,
         variant.persona.max_grade,
-        marker,
+        "Above target" if above else "ok",
     )
 
 
@@ -59,6 +60,8 @@ def public_link(variant: Variant) -> str:
 
 @admin.display(description="Live page")
 def live_state(variant: Variant) -> str:
+    if variant.is_withdrawn:
+        return f"Taken down on {variant.withdrawn_at:%-d %b %Y}; publish it to bring it back"
     if not variant.is_live:
         return "Not live yet"
     when = variant.published_at.strftime("%-d %b %Y")
@@ -114,10 +117,23 @@ class HistoryAdmin(SafeChangeListAdmin, SimpleHistoryAdmin):
         return super().history_view(request, object_id, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
-        pk_or_404(self.model, unquote(object_id))
+        pk = pk_or_404(self.model, unquote(object_id))
         history_model = getattr(self.model, self.model._meta.simple_history_manager_attribute).model
         pk_or_404(history_model, version_id)
+        if request.method == "POST":
+            # django-simple-history saves a revert after checking only that the user may
+            # view the history: reverting is a change, so it needs the same permission as
+            # the change form, on the object as it is now (reviewer-only rules included).
+            current = get_object_or_404(self.model, pk=pk)
+            if not self.has_change_permission(request, current):
+                raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def revert_disabled(self, request, obj=None):
+        current = self.model._default_manager.filter(pk=obj.pk).first() if obj is not None else None
+        return super().revert_disabled(request, obj) or (
+            current is not None and not self.has_change_permission(request, current)
+        )
 
 
 WORD_RE = re.compile(r"\s+|[\w'’-]+|[^\w\s]")
@@ -231,8 +247,10 @@ class TopicAdmin(HistoryAdmin):
         return super().has_delete_permission(request, obj) and (obj is None or obj.editable_by(request.user))
 
 
-# The buttons of the variant form: each is one step of the workflow (topics.models.Variant).
+# The buttons of the variant form: each is one step of the workflow (topics.workflow).
 PUBLISH, SUBMIT, TO_DRAFT, REQUEST_CHANGES = "_publish", "_submit_review", "_return_to_draft", "_request_changes"
+UNPUBLISH = "_unpublish"
+WORKFLOW_BUTTONS = (PUBLISH, UNPUBLISH, REQUEST_CHANGES, SUBMIT, TO_DRAFT)
 
 
 class VariantForm(forms.ModelForm):
@@ -268,23 +286,26 @@ class VariantForm(forms.ModelForm):
     def __init__(self, *args, request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.request = request
-        self.stale: StaleRevision | None = None
+        self.stale: workflow.StaleRevision | None = None
         if self.instance.pk is not None:
             # The stored revision, not the instance's: a revert form's instance is an old revision.
             stored = Variant.objects.filter(pk=self.instance.pk).values_list("revision", flat=True).first()
             self.fields["base_revision"].initial = stored
         if "body" in self.fields:
             # The live grade panel: htmx posts the form as the editor types (see grade_panel_view).
-            self.fields["body"].widget = forms.Textarea(
-                attrs={
-                    "rows": 24,
-                    "cols": 90,
-                    "hx-post": reverse("admin:topics_variant_grade"),
-                    "hx-trigger": "input changed delay:600ms, load",
-                    "hx-target": "#grade-panel",
-                    "hx-swap": "innerHTML",
-                }
-            )
+            attrs = {
+                "rows": 24,
+                "cols": 90,
+                "hx-post": reverse("admin:topics_variant_grade"),
+                "hx-trigger": "input changed delay:600ms, load",
+                "hx-target": "#grade-panel",
+                "hx-swap": "innerHTML",
+            }
+            if "persona" not in self.fields and self.instance.persona_id:
+                # A live page's reader is read-only, so the form does not post it: send it
+                # anyway, or the panel would show no target (and no "Above target").
+                attrs["hx-vals"] = json.dumps({"persona": self.instance.persona_id})
+            self.fields["body"].widget = forms.Textarea(attrs=attrs)
 
     def clean_body(self):
         body = rendering.normalise_text(self.cleaned_data.get("body", ""))
@@ -300,40 +321,49 @@ class VariantForm(forms.ModelForm):
         if variant.pk is not None:
             base = cleaned.get("base_revision")
             try:
-                variant.check_revision(base if base is not None else -1)
-            except StaleRevision as stale:
+                workflow.check_revision(variant, base if base is not None else -1)
+            except workflow.StaleRevision as stale:
                 self.stale = stale
                 raise forms.ValidationError(stale.message) from None
         if self.errors or action is None:
             return cleaned
         user, note = self.request.user, cleaned.get("note", "")
-        if action in (PUBLISH, REQUEST_CHANGES):
+        if action in (PUBLISH, REQUEST_CHANGES, UNPUBLISH):
             try:
                 Reviewer.for_user(user)
             except PermissionDenied as denied:
                 raise forms.ValidationError(str(denied)) from None
         if action == REQUEST_CHANGES and not note.strip():
             self.add_error("note", "Say what should change: the editor sees this note.")
+        if action == UNPUBLISH and not variant.is_live:
+            raise forms.ValidationError("This page is not live, so there is nothing to take down.")
         new_text = (cleaned.get("title", ""), cleaned.get("summary", ""), cleaned.get("body", ""))
         live_text = (variant.live_title, variant.live_summary, variant.live_body)
         if action == SUBMIT and variant.is_live and new_text == live_text:
             raise forms.ValidationError("This text is already published; change it before sending it for review.")
-        if action == PUBLISH:
-            persona = cleaned.get("persona") or variant.persona
-            grade = readability.body_grade(cleaned.get("body", ""))
-            if grade > persona.max_grade and not cleaned.get("grade_override", "").strip():
-                self.add_error(
-                    "grade_override",
-                    f"Reading grade {grade} is above the target of {persona.max_grade} for {persona.name}: "
-                    "simplify the text, or give a reason to publish it anyway.",
-                )
         return cleaned
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors or self.action != PUBLISH:
+            return
+        # The instance now carries the form's text: the workflow's own check, before anything is saved.
+        try:
+            problem = workflow.publish_problem(
+                self.instance, self.request.user, override_reason=self.cleaned_data.get("grade_override", "")
+            )
+        except (PermissionDenied, ValidationError) as error:
+            problem = " ".join(getattr(error, "messages", [str(error)]))
+        if problem:
+            field = "grade_override" if "Reading grade" in problem else None
+            self.add_error(field, problem)
 
     @property
     def action(self) -> str | None:
+        """The workflow button pressed, if any. Enter in a text field presses the plain Save (first in the form)."""
         if self.request is None:
             return None
-        return next((name for name in (PUBLISH, REQUEST_CHANGES, SUBMIT, TO_DRAFT) if name in self.request.POST), None)
+        return next((name for name in WORKFLOW_BUTTONS if name in self.request.POST), None)
 
 
 @admin.register(Variant)
@@ -355,7 +385,7 @@ class VariantAdmin(HistoryAdmin):
     search_fields = ["topic__title", "topic__slug", "topic__other_names", "title", "body"]
     list_select_related = ["topic", "persona", "reviewer"]
     autocomplete_fields = ["topic"]
-    actions = ["submit_for_review"]
+    actions = ["submit_for_review", "take_down_selected"]
     readonly_fields = [
         "status", live_state, grade_against_target, "grade_panel", public_link, preview_link, "compare_link",
         "pending_changes", "review_record", "rendered_preview", "reviewer", "last_reviewed", "next_review_due",
@@ -514,7 +544,10 @@ class VariantAdmin(HistoryAdmin):
         persona = Persona.objects.filter(pk=persona_id).first() if persona_id.isdecimal() else None
         context = {"persona": persona}
         try:
-            context["analysis"] = readability.analyse_body(body, glossary_forms=GlossaryTerm.objects.all_forms())
+            context["analysis"] = analysis = readability.analyse_body(
+                body, glossary_forms=GlossaryTerm.objects.all_forms()
+            )
+            context["above_target"] = persona is not None and persona.above_target(analysis.grade)
         except rendering.TooComplex as error:
             context["too_complex"] = str(error)
         return TemplateResponse(request, "admin/topics/variant/grade_panel.html", context)
@@ -549,60 +582,69 @@ class VariantAdmin(HistoryAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         pages = Variant.objects.select_related("topic", "persona", "submitted_by")
-        today = timezone.localdate()
-        # One query, not one per page: the rule lives on VariantQuerySet.returned_to.
-        returned = pages.returned_to(request.user).order_by("-updated_at")
+        user = request.user
+        # One query per section: the rules live on VariantQuerySet (in_review, publishable_by, ...).
+        returned = pages.returned_to(user).order_by("-updated_at")
+        reviewing = workflow.may_review(user)
+        # A reviewer's queue is what they may publish: never their own last change (four eyes).
+        awaiting = pages.in_review().publishable_by(user) if reviewing else pages.in_review().exclude(submitted_by=user)
         sections = [
-            ("awaiting", "Awaiting my review", "Sent for review, oldest first.",
-             pages.filter(status=Variant.Status.REVIEW).exclude(submitted_by=request.user).order_by("submitted_at")),
+            ("awaiting", "Awaiting my review", "Sent for review, oldest first.", awaiting.order_by("submitted_at")),
             ("returned", "Returned to me", "Changes requested by a reviewer, on pages you sent.", returned),
             ("mine", "Sent by me, waiting", "Your pages waiting for a reviewer.",
-             pages.filter(status=Variant.Status.REVIEW, submitted_by=request.user).order_by("submitted_at")),
+             pages.in_review().filter(submitted_by=user).order_by("submitted_at")),
             ("overdue", "Review overdue", "Live pages past their next review date.",
-             pages.filter(next_review_due__lt=today).order_by("next_review_due")),
+             pages.review_overdue().order_by("next_review_due")),
             ("backlog", "Live, never medically reviewed", "The backlog: live text that no reviewer has approved.",
-             pages.filter(published_at__isnull=False, last_reviewed__isnull=True).order_by("topic__title")),
+             pages.never_reviewed().order_by("topic__title")),
         ]  # fmt: skip
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "title": "Review desk",
             "sections": [(key, label, help, list(rows)) for key, label, help, rows in sections],
-            "can_publish": request.user.has_perm("topics.publish_variant"),
+            "can_publish": reviewing,
         }
         return TemplateResponse(request, "admin/topics/variant/review_desk.html", context)
 
     def save_model(self, request, obj, form, change):
-        """Save the working text, then take the step the pressed button asked for.
+        """Take the step the pressed button asked for, through topics.workflow.
 
         form.clean() has checked everything each step needs (revision, reviewer,
-        note, grade), so none of these raises for a valid form.
+        note, grade, four eyes), so none of these raises for a valid form. The
+        history revert form comes here too: a revert is a new draft, never live.
         """
         note = form.cleaned_data.get("note", "")
-        was_submitted = obj.submitted_revision
-        obj.save(by=request.user)
-        action = form.action
+        action, user = form.action, request.user
         if action == PUBLISH:
-            obj.publish(by=request.user, notes=note, override_reason=form.cleaned_data.get("grade_override", ""))
+            override = form.cleaned_data.get("grade_override", "")
+            workflow.publish(obj, by=user, notes=note, override_reason=override)
             messages.success(request, f"Published: {obj}. The public page shows it now, with your name as reviewer.")
-        elif action == REQUEST_CHANGES:
-            obj.request_changes(by=request.user, note=note)
+            return
+        was_submitted = obj.submitted_revision if obj.pk else None
+        workflow.save_draft(obj, by=user)
+        if action == REQUEST_CHANGES:
+            workflow.request_changes(obj, by=user, note=note)
             messages.success(request, f"Sent back to its editor with your note: {obj}.")
         elif action == SUBMIT:
-            obj.submit_for_review(by=request.user, note=note)
+            workflow.submit(obj, by=user, note=note)
             messages.success(request, f"Sent for medical review: {obj}.")
         elif action == TO_DRAFT:
-            obj.return_to_draft(by=request.user, note=note)
+            workflow.withdraw(obj, by=user, note=note)
             messages.success(request, f"Taken back to draft: {obj}.")
+        elif action == UNPUBLISH:
+            workflow.unpublish(obj, by=user, note=note)
+            messages.success(request, f"Taken down: {obj}. Its address now says the page was withdrawn.")
         else:
-            obj.add_note(by=request.user, note=note)
+            workflow.add_note(obj, by=user, note=note)
             if obj.status == Variant.Status.REVIEW and obj.submitted_revision != was_submitted:
                 messages.warning(request, f"{obj} was waiting for review: your change has been sent for review again.")
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
-        context["can_publish"] = Reviewer.objects.filter(user=request.user, active=True).exists() and (
-            request.user.has_perm("topics.publish_variant")
-        )
+        context["can_review"] = workflow.may_review(request.user)
+        # Four eyes: a reviewer who wrote the latest change sees why there is no Publish button.
+        context["can_publish"] = workflow.publishable_by(obj, request.user) if obj else context["can_review"]
+        context["own_change"] = bool(obj and context["can_review"] and not context["can_publish"])
         form = context.get("adminform") and context["adminform"].form
         stale = getattr(form, "stale", None)
         if stale is not None:
@@ -625,9 +667,21 @@ class VariantAdmin(HistoryAdmin):
         sent = 0
         for variant in queryset.select_related("topic", "persona"):
             if not variant.working_matches_live and variant.status != Variant.Status.REVIEW:
-                variant.submit_for_review(by=request.user)
+                workflow.submit(variant, by=request.user)
                 sent += 1
         messages.success(request, f"{sent} variant(s) sent for review.")
+
+    @admin.action(description="Take selected live pages down (they say “withdrawn”)", permissions=["review"])
+    def take_down_selected(self, request, queryset):
+        taken = 0
+        for variant in queryset.select_related("topic", "persona"):
+            if variant.is_live:
+                workflow.unpublish(variant, by=request.user)
+                taken += 1
+        messages.success(request, f"{taken} page(s) taken down. Publish a page again to bring it back.")
+
+    def has_review_permission(self, request) -> bool:
+        return workflow.may_review(request.user)
 
 
 class NeedsReviewFilter(admin.SimpleListFilter):
@@ -638,12 +692,11 @@ class NeedsReviewFilter(admin.SimpleListFilter):
         return [("pending", "Sent for review"), ("overdue", "Review overdue"), ("never", "Live, never reviewed")]
 
     def queryset(self, request, queryset):
-        today = timezone.localdate()
         return {
-            "pending": queryset.filter(status=Variant.Status.REVIEW),
-            "overdue": queryset.filter(next_review_due__lt=today),
-            "never": queryset.filter(published_at__isnull=False, last_reviewed__isnull=True),
-        }.get(self.value(), queryset)
+            "pending": queryset.in_review,
+            "overdue": queryset.review_overdue,
+            "never": queryset.never_reviewed,
+        }.get(self.value(), queryset.all)()
 
 
 @admin.register(VariantNeedingReview)
@@ -656,7 +709,7 @@ class NeedsReviewAdmin(SafeChangeListAdmin):
     search_fields = ["topic__title"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).needing_review()
+        return super().get_queryset(request).needing_review().with_review_reasons()
 
     def has_add_permission(self, request):
         return False
@@ -681,14 +734,13 @@ class NeedsReviewAdmin(SafeChangeListAdmin):
 
     @admin.display(description="Why")
     def why(self, variant: Variant) -> str:
-        reasons = []
-        if variant.status == Variant.Status.REVIEW:
-            reasons.append("sent for review")
-        if variant.next_review_due and variant.next_review_due < timezone.localdate():
-            reasons.append("review overdue")
-        if variant.is_live and variant.last_reviewed is None:
-            reasons.append("live, never medically reviewed")
-        return "; ".join(reasons)
+        # Annotated by VariantQuerySet.with_review_reasons, from the same rules as the queue.
+        reasons = [
+            ("sent for review", variant.is_in_review),
+            ("review overdue", variant.is_overdue),
+            ("live, never medically reviewed", variant.is_never_reviewed),
+        ]
+        return "; ".join(reason for reason, applies in reasons if applies)
 
 
 @admin.register(Reference)

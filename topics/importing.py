@@ -33,6 +33,7 @@ from django.db import models, transaction
 from frontmatter.default_handlers import YAMLHandler
 
 from topics import resources as outside_resources
+from topics import workflow
 from topics.models import (
     ABOUT_SLUG,
     Disclaimer,
@@ -67,12 +68,15 @@ class Report:
     kept: list[str] = field(default_factory=list)  # changed in admin, so not overwritten
     # Pages whose files are older than the database (an earlier deploy's), with the reason.
     left_alone: dict[str, str] = field(default_factory=dict)
+    # Pages a reviewer took down: a release never puts them back up.
+    withdrawn: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
             f"{len(self.created)} created, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.kept)} kept as edited in admin, "
-            f"{len(self.left_alone)} left alone as newer than their files"
+            f"{len(self.left_alone)} left alone as newer than their files, "
+            f"{len(self.withdrawn)} left withdrawn"
         )
 
 
@@ -676,24 +680,23 @@ def _apply(variant: Variant, record: VariantRecord, path: Path) -> None:
         not variant.is_live or Text(variant.live_title, variant.live_summary, variant.live_body) != record.live
     ):
         variant.title, variant.summary, variant.body = record.live.title, record.live.summary, record.live.body
-        variant.status = Variant.Status.DRAFT
-        variant.save()
-        before = set(variant.review_events.values_list("pk", flat=True))
+        before = set(variant.review_events.values_list("pk", flat=True)) if variant.pk else set()
         try:
-            # A page that was published above its reading-grade target goes live again
-            # with the reason recorded for it.
-            variant.publish(by=None, override_reason=record.override_reason)
+            # Published as it is saved, in one step: history records the new text going
+            # live, never a "published → draft" that did not happen. A page that was
+            # published above its reading-grade target goes live again with its reason.
+            workflow.publish(variant, by=None, override_reason=record.override_reason)
         except ValidationError as error:
             raise ContentError(f"{path}: cannot publish: {' '.join(error.messages)}") from error
         if record.detailed:
             # The file's own record says how this text went live; loading it is not a new release.
             variant.review_events.exclude(pk__in=before).delete()
     variant.title, variant.summary, variant.body = record.working.title, record.working.summary, record.working.body
-    # Saved as a draft and then given its recorded status: saving changed text "in review"
-    # would record a resubmission and e-mail the reviewers.
-    variant.status = Variant.Status.DRAFT
-    variant.save()
-    restored: dict = {"status": record.status}
+    # Given its recorded status as it is saved (the release's own step): saving changed
+    # text "in review" would record a resubmission and e-mail the reviewers, and a page
+    # the release leaves published is not saved at all.
+    workflow.save_draft(variant, by=None, status=record.status)
+    restored: dict = {}
     if record.live is not None:
         # The day the text was written, from its file: publishing just now set today,
         # which for shipped content is only the day of the release. No date: none shown.
@@ -756,6 +759,10 @@ def _import_variant(
     _check_citations(topic, persona, record.live, path)
     _check_citations(topic, persona, record.working, draft_path if record.has_draft else path)
     wanted = record.fingerprint()
+    if variant is not None and variant.is_withdrawn:
+        # A reviewer took this page down: only a reviewer puts it back (by publishing it).
+        report.withdrawn.append(f"{label} (taken down on {variant.withdrawn_at:%Y-%m-%d})")
+        return
     if variant is not None:
         as_now = VariantRecord.from_variant(variant)
         loaded_before_records = (

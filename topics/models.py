@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import RegexValidator
-from django.db import DatabaseError, connection, models, transaction
+from django.db import DatabaseError, connection, models
 from django.db.models import Q
 from django.db.models.deletion import ProtectedError
 from django.db.models.functions import Lower
@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from topics import notifications, readability, rendering
+from topics import readability, rendering
 from topics import resources as outside_resources
 from topics.invalidation import InvalidatingQuerySet
 
@@ -246,6 +246,10 @@ class Persona(InvalidatesPages):
     def citation_style(self) -> str:
         return rendering.SECTIONS if self.plain_language else rendering.INLINE
 
+    def above_target(self, grade) -> bool:
+        """The one definition of “above target”: harder to read than this reader's reading-grade target."""
+        return grade is not None and grade > self.max_grade
+
     def topic_kinds(self) -> list[str]:
         """Every topic kind, in the order this reader's home page lists the groups."""
         return ordered_topic_kinds(self.topic_kind_order)
@@ -433,7 +437,7 @@ class VariantQuerySet(InvalidatingQuerySet):
     def published(self) -> VariantQuerySet:
         """What the public may see: the one definition of “published”.
 
-        A variant is public once it has live text, which only ``Variant.publish``
+        A variant is public once it has live text, which only ``workflow.publish``
         sets. Its working text may meanwhile be a newer draft or in review.
         """
         return self.filter(published_at__isnull=False)
@@ -454,14 +458,57 @@ class VariantQuerySet(InvalidatingQuerySet):
             .filter(last_action=ReviewEvent.Action.CHANGES_REQUESTED)
         )
 
+    # What needs a medical reviewer, defined once: the review desk, the "Needs review"
+    # queue and its filter all use these.
+    IN_REVIEW = Q(status="review")
+    NEVER_REVIEWED = Q(published_at__isnull=False, last_reviewed__isnull=True)
+
+    @staticmethod
+    def overdue_q() -> Q:
+        return Q(next_review_due__lt=timezone.localdate())
+
+    def in_review(self) -> VariantQuerySet:
+        """Sent for review, not decided yet."""
+        return self.filter(self.IN_REVIEW)
+
+    def review_overdue(self) -> VariantQuerySet:
+        """Live pages past their next review date."""
+        return self.filter(self.overdue_q())
+
+    def never_reviewed(self) -> VariantQuerySet:
+        """Live text that no medical reviewer has approved (shipped content, until reviewed)."""
+        return self.filter(self.NEVER_REVIEWED)
+
     def needing_review(self) -> VariantQuerySet:
         """Submitted for review, overdue for review, or live and never medically reviewed."""
-        today = timezone.localdate()
-        return self.filter(
-            Q(status=Variant.Status.REVIEW)
-            | Q(next_review_due__lt=today)
-            | Q(published_at__isnull=False, last_reviewed__isnull=True)
+        return self.filter(self.IN_REVIEW | self.overdue_q() | self.NEVER_REVIEWED)
+
+    def with_review_reasons(self) -> VariantQuerySet:
+        """Each page annotated with which of the three reasons above apply (for the queue's “Why”)."""
+        return self.annotate(
+            is_in_review=models.ExpressionWrapper(self.IN_REVIEW, output_field=models.BooleanField()),
+            is_overdue=models.ExpressionWrapper(self.overdue_q(), output_field=models.BooleanField()),
+            is_never_reviewed=models.ExpressionWrapper(self.NEVER_REVIEWED, output_field=models.BooleanField()),
         )
+
+    def publishable_by(self, user) -> VariantQuerySet:
+        """The pages ``user`` may publish: a reviewer's, but (four eyes) never a text they last wrote.
+
+        The same rule as topics.workflow.publishable_by, for one page.
+        """
+        if Reviewer.objects.acting_as(user) is None:
+            return self.none()
+        if settings.REVIEW_FOUR_EYES:
+            return self.exclude(last_author=user)
+        return self
+
+    def above_target(self) -> VariantQuerySet:
+        """Working text harder than its reader's target (the same rule as Persona.above_target)."""
+        return self.filter(reading_grade__gt=models.F("persona__max_grade"))
+
+    def withdrawn(self) -> VariantQuerySet:
+        """Pages a reviewer took down: not live, and answering 410 Gone."""
+        return self.filter(published_at__isnull=True, withdrawn_at__isnull=False)
 
 
 @dataclass(frozen=True)
@@ -517,7 +564,7 @@ class Variant(InvalidatesPages):
             "Only medical reviewers publish."
         ),
     )
-    # The live revision: what the public page shows. Only publish() writes these.
+    # The live revision: what the public page shows. Only topics.workflow.publish writes these.
     live_title = models.CharField(max_length=160, blank=True, editable=False, help_text="Published heading.")
     live_summary = models.CharField(max_length=160, blank=True, editable=False, help_text="Published description.")
     live_body = models.TextField(blank=True, editable=False, help_text="Published Markdown.")
@@ -538,6 +585,20 @@ class Variant(InvalidatesPages):
             "The day the live text was written or last changed: for shipped pages the date in their file "
             "(`updated`), never the day they were loaded; set when publishing changes the live text."
         ),
+    )
+    withdrawn_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="When a reviewer took the live page down (it answers “withdrawn” until published again).",
+    )
+    last_author = recorded_user_field(
+        "Who last changed the working text (empty for the release). With four eyes on, another reviewer publishes it."
+    )
+    reviewed_own_text = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="The reviewer who published the live text also wrote it (only possible with four eyes off).",
     )
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="When last sent for review.")
     submitted_by = recorded_user_field("Who last sent it for review.")
@@ -561,7 +622,7 @@ class Variant(InvalidatesPages):
     last_reviewed = models.DateField(null=True, blank=True, help_text="When the reviewer last approved it.")
     next_review_due = models.DateField(null=True, blank=True, help_text="When it should be reviewed again.")
     revision = models.PositiveIntegerField(
-        default=0,
+        default=1,
         editable=False,
         help_text="Counts changes of the working text. Forms carry it, so a save from an older form is refused.",
     )
@@ -582,7 +643,7 @@ class Variant(InvalidatesPages):
             "html", "updated_at", "imported_hash", "live_title", "live_summary", "live_body", "live_html",
             "live_citation_keys", "live_reading_grade", "published_at", "published_by", "reviewer", "last_reviewed",
             "next_review_due", "review_notes", "grade_override_reason", "search_text", "search_vector",
-            "published_revision", "written_on",
+            "published_revision", "written_on", "withdrawn_at", "last_author", "reviewed_own_text",
         ]
     )  # fmt: skip
     objects = VariantQuerySet.as_manager()
@@ -595,44 +656,15 @@ class Variant(InvalidatesPages):
     def __str__(self) -> str:
         return f"{self.topic} ({self.persona})"
 
-    def save(self, *args, by=None, **kwargs) -> None:
-        """Store the working text; ``by`` is the user saving it, recorded with any review event.
+    def save(self, *args, **kwargs) -> None:
+        """Store the variant with its text tidied and rendered: nothing else.
 
-        Every change of the working text gets the next revision number, which forms carry
-        so that a save based on an older revision is refused (see StaleRevision).
+        Revisions, status, authorship, review records and e-mail are the workflow's
+        (topics.workflow): change a page's text through workflow.save_draft.
         """
-        self.title = normalise_line(self.title)
-        self.summary = normalise_line(self.summary)
-        self.body = rendering.normalise_text(self.body)
-        stored = self._stored()
-        if stored is not None and stored["published_at"] is not None:
-            if (self.topic_id, self.persona_id) != (stored["topic_id"], stored["persona_id"]):
-                # The reviewed text belongs to that page: moving it would move "Medically reviewed by" too.
-                raise ValidationError("A live page cannot be moved to another topic or reader.")
-        changed = stored is None or (self.title, self.summary, self.body) != (
-            stored["title"],
-            stored["summary"],
-            stored["body"],
-        )
-        # Counted from the stored row, so nothing (a form, a revert) can move it backwards.
-        self.revision = (stored["revision"] if stored else 0) + (1 if changed else 0)
+        self.tidy()
         self.refresh_rendering()
-        # "Published" means the working text is the live text. Once the working text
-        # changes, it is a new draft until a reviewer publishes it; the live text stays.
-        if self.status == self.Status.PUBLISHED and not self.working_matches_live:
-            self.status = self.Status.DRAFT
-        # Changed after it was sent for review: the reviewer must see the new text, so it
-        # is submitted again (and says so in the review record), never approved unseen.
-        resubmitted = stored is not None and changed and self.status == self.Status.REVIEW
-        if resubmitted:
-            self.submitted_revision = self.revision
-            self.submitted_at, self.submitted_by = timezone.now(), by
-        with transaction.atomic():
-            super().save(*args, **kwargs)
-            if resubmitted:
-                self.record(ReviewEvent.Action.RESUBMITTED, by=by)
-        if resubmitted:
-            notifications.review_requested(self, again=True)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         if self.topic.kind == Topic.Kind.ABOUT:
@@ -640,11 +672,11 @@ class Variant(InvalidatesPages):
             return self.topic.get_absolute_url()
         return reverse("topics:variant", kwargs={"topic": self.topic.slug, "persona": self.persona.slug})
 
-    def _stored(self) -> dict | None:
-        if self.pk is None:
-            return None
-        fields = ["title", "summary", "body", "revision", "topic_id", "persona_id", "published_at"]
-        return Variant.objects.filter(pk=self.pk).values(*fields).first()
+    def tidy(self) -> None:
+        """Store text normalised (one-line title and summary, LF line endings): an unchanged save changes nothing."""
+        self.title = normalise_line(self.title)
+        self.summary = normalise_line(self.summary)
+        self.body = rendering.normalise_text(self.body)
 
     @property
     def is_live(self) -> bool:
@@ -681,109 +713,6 @@ class Variant(InvalidatesPages):
             citation_keys=self.citation_keys,
             reading_grade=self.reading_grade,
             updated=timezone.localdate(self.updated_at) if self.updated_at else None,
-        )
-
-    # The workflow. Each step is recorded as a ReviewEvent, notes included, and checks
-    # the revision the person acting was looking at, so nobody approves or sends unseen text.
-
-    def check_revision(self, expected: int | None) -> None:
-        """Refuse to act on a revision other than the stored one (a stale form or a second tab)."""
-        if expected is None or self.pk is None:
-            return
-        current = Variant.objects.filter(pk=self.pk).values_list("revision", flat=True).first()
-        if current is not None and current != expected:
-            raise StaleRevision(self, expected, current)
-
-    def submit_for_review(self, *, by, note: str = "", expected_revision: int | None = None) -> None:
-        self.check_revision(expected_revision)
-        if self.working_matches_live:
-            raise ValidationError("This text is already published; change it before sending it for review.")
-        self.status = self.Status.REVIEW
-        self.submitted_revision = self.revision
-        self.submitted_at, self.submitted_by = timezone.now(), by
-        with transaction.atomic():
-            self.save(by=by)
-            self.record(ReviewEvent.Action.SUBMITTED, by=by, note=note)
-        notifications.review_requested(self)
-
-    def request_changes(self, *, by, note: str, expected_revision: int | None = None) -> None:
-        """A reviewer sends the text back to its editor; the note says what to change."""
-        reviewer = Reviewer.for_user(by)
-        if not note.strip():
-            raise ValidationError("Say what should change: the editor sees this note.")
-        self.check_revision(expected_revision)
-        self.status = self.Status.DRAFT
-        with transaction.atomic():
-            self.save(by=by)
-            event = self.record(ReviewEvent.Action.CHANGES_REQUESTED, by=by, reviewer=reviewer, note=note)
-        notifications.review_decided(self, event)
-
-    def return_to_draft(self, *, by, note: str = "", expected_revision: int | None = None) -> None:
-        """Take a page out of review (its editor is still working on it); any note is kept."""
-        self.check_revision(expected_revision)
-        self.status = self.Status.DRAFT
-        with transaction.atomic():
-            self.save(by=by)
-            self.record(ReviewEvent.Action.WITHDRAWN, by=by, note=note)
-
-    def add_note(self, *, by, note: str) -> None:
-        """A note typed without an action: kept in the review record, never dropped."""
-        if note.strip():
-            self.record(ReviewEvent.Action.NOTE, by=by, note=note)
-
-    def publish(self, *, by, notes: str = "", override_reason: str = "", expected_revision: int | None = None) -> None:
-        """Make the working text live: the one way anything is published.
-
-        ``by`` is the medical reviewer publishing: a user with the publish_variant
-        permission and an active Reviewer entry, whose name the page then shows over
-        exactly this text. ``by=None`` is the release process loading the shipped
-        content from the command line: the page then says plainly that it is not yet
-        medically reviewed. Above the reader's reading-grade target an
-        ``override_reason`` is required and recorded. ``expected_revision`` is the
-        revision the reviewer read; if the text changed since, nothing is published.
-        """
-        reviewer = None if by is None else Reviewer.for_user(by)
-        self.check_revision(expected_revision)
-        self.refresh_rendering()
-        self.clean()
-        if self.over_target and not override_reason.strip():
-            raise ValidationError(
-                f"Reading grade {self.reading_grade} is above the target of {self.persona.max_grade} for "
-                f"{self.persona.name}. Simplify the text, or give a reason for publishing it anyway."
-            )
-        now = timezone.now()
-        if not self.working_matches_live:
-            # A new text goes live today. Approving the same text again (a periodic review)
-            # changes its review dates, not the day it was written.
-            self.written_on = timezone.localdate(now)
-        self.live_title, self.live_summary, self.live_body = self.title, self.summary, self.body
-        self.live_html, self.live_citation_keys = self.html, self.citation_keys
-        self.live_reading_grade = self.reading_grade
-        self.search_text = readability.prose_text(self.live_html)
-        self.published_at, self.published_by = now, by
-        self.published_revision = self.revision
-        self.grade_override_reason = override_reason.strip()
-        self.status = self.Status.PUBLISHED
-        # The review line always describes the text now live: this reviewer, or nobody.
-        self.reviewer = reviewer
-        self.last_reviewed = timezone.localdate(now) if reviewer else None
-        self.next_review_due = (
-            self.last_reviewed + datetime.timedelta(days=settings.REVIEW_INTERVAL_DAYS) if reviewer else None
-        )
-        self.review_notes = notes.strip() if reviewer else ""
-        with transaction.atomic():
-            self.save(by=by)
-            action = ReviewEvent.Action.APPROVED if reviewer else ReviewEvent.Action.RELEASED
-            event = self.record(
-                action, by=by, reviewer=reviewer, note=notes, override_reason=self.grade_override_reason
-            )
-            self.refresh_search_vector()
-        if reviewer:
-            notifications.review_decided(self, event)
-
-    def record(self, action: str, *, by=None, reviewer: Reviewer | None = None, note: str = "", **fields):
-        return ReviewEvent.objects.create(
-            variant=self, action=action, revision=self.revision, user=by, reviewer=reviewer, note=note.strip(), **fields
         )
 
     def refresh_search_vector(self) -> None:
@@ -872,7 +801,11 @@ class Variant(InvalidatesPages):
 
     @property
     def over_target(self) -> bool:
-        return self.reading_grade > self.persona.max_grade
+        return self.persona.above_target(self.reading_grade)
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return not self.is_live and self.withdrawn_at is not None
 
     def references(self, revision: Revision | None = None) -> list[Reference]:
         """The references a revision cites, numbered in order of first use (one query)."""
@@ -1110,6 +1043,14 @@ class GlossaryTerm(InvalidatesPages):
         return split_lines(self.other_forms)
 
 
+class ReviewerQuerySet(InvalidatingQuerySet):
+    def acting_as(self, user) -> Reviewer | None:
+        """The active board member signing in as ``user``, if ``user`` may review: the one “who may publish”."""
+        if user is None or not user.is_active or not user.has_perm("topics.publish_variant"):
+            return None
+        return self.filter(user=user, active=True).first()
+
+
 class Reviewer(InvalidatesPages):
     """A member of the medical review board. Only real people, with their real credentials."""
 
@@ -1127,6 +1068,8 @@ class Reviewer(InvalidatesPages):
         default=True, help_text="Untick when someone leaves the board; their past reviews stay."
     )
 
+    objects = ReviewerQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -1138,7 +1081,7 @@ class Reviewer(InvalidatesPages):
         """The active board member acting as ``user``, or PermissionDenied: only they approve."""
         if user is None or not user.has_perm("topics.publish_variant"):
             raise PermissionDenied("Only medical reviewers can publish.")
-        reviewer = cls.objects.filter(user=user, active=True).first()
+        reviewer = cls.objects.acting_as(user)
         if reviewer is None:
             raise PermissionDenied(
                 "Your account has no active entry on the medical review board, so a page cannot name you as its "
@@ -1158,6 +1101,7 @@ class ReviewEvent(models.Model):
         NOTE = "note", "Note"
         APPROVED = "approved", "Approved and published"
         RELEASED = "released", "Published by the release, not medically reviewed"
+        UNPUBLISHED = "unpublished", "Taken down by a reviewer"
 
     variant = models.ForeignKey(
         Variant, on_delete=models.CASCADE, related_name="review_events", help_text="The page reviewed."

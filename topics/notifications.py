@@ -42,8 +42,8 @@ def _send(subject: str, message: str, recipients: list[str]) -> None:
     transaction.on_commit(send)
 
 
-def review_requested(variant: Variant, *, again: bool = False) -> None:
-    """Tell every active medical reviewer that a page waits for them."""
+def review_requested(variant: Variant, *, again: bool = False, note: str = "") -> None:
+    """Tell every active medical reviewer that a page waits for them, with the editor's note."""
     reviewers = (
         get_user_model()
         .objects.filter(is_active=True, reviewer__active=True, reviewer__isnull=False)
@@ -51,9 +51,10 @@ def review_requested(variant: Variant, *, again: bool = False) -> None:
     )
     who = variant.submitted_by.get_username() if variant.submitted_by else "An editor"
     what = "changed a page that was waiting for review" if again else "sent a page for medical review"
+    said = f"\n\nTheir note:\n{note}" if note else ""
     _send(
         f"For review: {variant}",
-        f"{who} {what}: {variant} (revision {variant.revision}).\n\nReview it here: {_admin_link(variant)}\n",
+        f"{who} {what}: {variant} (revision {variant.revision}).{said}\n\nReview it here: {_admin_link(variant)}\n",
         list(reviewers),
     )
 

@@ -98,6 +98,17 @@ def choose_variant(*, topic_slug: str, persona_slug: str, preview: bool = False)
     )
 
 
+def withdrawn_page(*, topic_slug: str, persona_slug: str) -> Variant | None:
+    """The health page at this address if a reviewer took it down (it answers 410 Gone)."""
+    return (
+        Variant.objects.health_pages()
+        .withdrawn()
+        .filter(topic__slug=topic_slug, persona__slug=persona_slug)
+        .select_related("topic", "persona")
+        .first()
+    )
+
+
 def about_page(*, page: str, preview: bool = False) -> Variant:
     """The about page at /about/<page>/ (page "" is /about/ itself); Http404 if there is none.
 

@@ -32,6 +32,9 @@ class TrustPanel:
     last_reviewed: datetime.date | None = None
     next_review_due: datetime.date | None = None
     newer_in_review: bool = False  # a newer text than the one shown is with a reviewer
+    # The reviewer also wrote the text shown (four eyes off): "Written and reviewed by", never
+    # "Medically reviewed by" over her own words.
+    own_text: bool = False
 
     @property
     def reviewed(self) -> bool:
@@ -49,7 +52,7 @@ def _steps(states: tuple[str, str, str], current: int | None) -> tuple[Step, ...
 def trust_panel(variant: Variant, page: Revision, *, preview: bool = False) -> TrustPanel:
     """Where the text shown stands in the three steps of the seed page: Submitted, Under review, Approved.
 
-    The honest mapping onto the workflow (Variant.status, reviewer, publish()):
+    The honest mapping onto the workflow (Variant.status, reviewer, workflow.publish):
 
     - Approved: done only when a named reviewer approved exactly the text shown
       (publish() by a reviewer sets ``reviewer`` and ``last_reviewed``; any other
@@ -75,6 +78,7 @@ def trust_panel(variant: Variant, page: Revision, *, preview: bool = False) -> T
             last_reviewed=variant.last_reviewed,
             next_review_due=variant.next_review_due,
             newer_in_review=in_review and not preview,
+            own_text=variant.reviewed_own_text,
         )
     if in_review:
         return TrustPanel(status="in-review", steps=_steps((DONE, NOW, NOT_YET), current=1), written=written)

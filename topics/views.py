@@ -20,7 +20,7 @@ from django_htmx.middleware import HtmxDetails
 
 from topics import caching, rendering, selectors, site, structured_data, trust
 from topics.caching import HTMX_HEADERS, PAGE_CACHE_ATTRIBUTE, cached_page
-from topics.models import GlossaryTerm, Persona, Topic
+from topics.models import GlossaryTerm, Persona, Topic, Variant
 from topics.search import search as search_topics
 from topics.sitemaps import VariantSitemap
 
@@ -109,9 +109,25 @@ def topic_redirect(request: HtmxHttpRequest, topic: str) -> HttpResponse:
 def variant_detail(request: HtmxHttpRequest, topic: str, persona: str) -> HttpResponse:
     # Staff may read the working text at the public address; nobody else can ask for it.
     preview = "preview" in request.GET and request.user.is_staff
-    choice = selectors.choose_variant(topic_slug=topic, persona_slug=persona, preview=preview)
+    try:
+        choice = selectors.choose_variant(topic_slug=topic, persona_slug=persona, preview=preview)
+    except Http404:
+        if withdrawn := selectors.withdrawn_page(topic_slug=topic, persona_slug=persona):
+            return _withdrawn(request, withdrawn)
+        raise
+    if not preview and choice.variant.persona.slug != persona:
+        # A page a reviewer took down is gone, not quietly replaced by another reader's page.
+        if withdrawn := selectors.withdrawn_page(topic_slug=topic, persona_slug=persona):
+            return _withdrawn(request, withdrawn)
     response = render(request, "topics/variant.html", _variant_context(request, choice))
     return _mark_preview(response) if preview else response
+
+
+def _withdrawn(request: HttpRequest, variant) -> HttpResponse:
+    """410 Gone in the site's layout: when it was withdrawn, and where to read on."""
+    others = Variant.objects.published().filter(topic=variant.topic).select_related("persona", "topic")
+    context = {"variant": variant, "topic": variant.topic, "others": others.order_by("persona__order")}
+    return render(request, "410.html", context, status=410)
 
 
 def _mark_preview(response: HttpResponse) -> HttpResponse:

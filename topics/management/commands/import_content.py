@@ -34,4 +34,7 @@ class Command(BaseCommand):
             # Every deploy runs this: a page an older commit would undo is named with the reason.
             message = f"Left alone (newer in the database than in its files): {label}: {reason}"
             self.stdout.write(self.style.WARNING(message))
+        for label in report.withdrawn:
+            # Taken down by a reviewer: the release leaves it down until a reviewer publishes it.
+            self.stdout.write(self.style.WARNING(f"Left withdrawn (taken down in admin): {label}"))
         self.stdout.write(self.style.SUCCESS(f"Content loaded: {report.summary()}."))

@@ -37,6 +37,8 @@ class PageChoice:
     available: list[Persona]  # personas with a published variant of this topic
     personas: list[Persona]  # every persona, for the switcher
     preview: bool = False  # staff reading the working text, not the live one
+    # The requested reader's page, if a reviewer took it down: it answers 410, never a fallback.
+    withdrawn: Variant | None = None
 
     @property
     def is_fallback(self) -> bool:
@@ -77,12 +79,18 @@ def choose_variant(*, topic_slug: str, persona_slug: str, preview: bool = False)
         raise Http404("No such reader.")
     candidates = Variant.objects.health_pages()
     if not preview:
-        candidates = candidates.published()
-    variants = list(
+        # In the same query: the requested reader's page if it was taken down.
+        withdrawn = Variant.objects.withdrawn().filter(persona=requested)
+        candidates = candidates.filter(Q(published_at__isnull=False) | Q(pk__in=withdrawn.values("pk")))
+    found = list(
         candidates.filter(topic__slug=topic_slug)
         .select_related("topic", "persona", "reviewer")
         .order_by("persona__order")
     )
+    gone = next((v for v in found if not preview and v.is_withdrawn), None)
+    variants = [v for v in found if v is not gone]
+    if gone is not None:
+        return PageChoice(variant=gone, requested=requested, available=[], personas=personas, withdrawn=gone)
     if not variants:
         raise Http404("No such topic.")
     variant = min(variants, key=lambda v: (abs(v.persona.order - requested.order), v.persona.order))
@@ -95,17 +103,6 @@ def choose_variant(*, topic_slug: str, persona_slug: str, preview: bool = False)
         available=[v.persona for v in variants],
         personas=personas,
         preview=preview,
-    )
-
-
-def withdrawn_page(*, topic_slug: str, persona_slug: str) -> Variant | None:
-    """The health page at this address if a reviewer took it down (it answers 410 Gone)."""
-    return (
-        Variant.objects.health_pages()
-        .withdrawn()
-        .filter(topic__slug=topic_slug, persona__slug=persona_slug)
-        .select_related("topic", "persona")
-        .first()
     )
 
 

@@ -109,16 +109,10 @@ def topic_redirect(request: HtmxHttpRequest, topic: str) -> HttpResponse:
 def variant_detail(request: HtmxHttpRequest, topic: str, persona: str) -> HttpResponse:
     # Staff may read the working text at the public address; nobody else can ask for it.
     preview = "preview" in request.GET and request.user.is_staff
-    try:
-        choice = selectors.choose_variant(topic_slug=topic, persona_slug=persona, preview=preview)
-    except Http404:
-        if withdrawn := selectors.withdrawn_page(topic_slug=topic, persona_slug=persona):
-            return _withdrawn(request, withdrawn)
-        raise
-    if not preview and choice.variant.persona.slug != persona:
+    choice = selectors.choose_variant(topic_slug=topic, persona_slug=persona, preview=preview)
+    if choice.withdrawn is not None:
         # A page a reviewer took down is gone, not quietly replaced by another reader's page.
-        if withdrawn := selectors.withdrawn_page(topic_slug=topic, persona_slug=persona):
-            return _withdrawn(request, withdrawn)
+        return _withdrawn(request, choice.withdrawn)
     response = render(request, "topics/variant.html", _variant_context(request, choice))
     return _mark_preview(response) if preview else response
 

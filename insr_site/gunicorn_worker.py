@@ -33,9 +33,10 @@ _CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)[ \t]*(?=\r\n|$)")
 
 
 def body_limit() -> int:
-    from django.conf import settings
+    """The site's body limit (settings.py is its one home); Django's default for other apps."""
+    from django.conf import global_settings, settings
 
-    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE if settings.configured else global_settings.DATA_UPLOAD_MAX_MEMORY_SIZE
 
 
 def request_complete(received: bytes | bytearray, limit: int) -> bool:

@@ -49,10 +49,9 @@ def request_body_limit(get_response):
 
 
 def _too_large(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(loader.render_to_string("413.html", request=request), status=413)
-    # The rest of the body is never read, so the connection cannot carry another request.
-    response["Connection"] = "close"
-    return response
+    # The unread rest of the body is gunicorn's to drain or drop (a WSGI application may
+    # not set Connection itself).
+    return HttpResponse(loader.render_to_string("413.html", request=request), status=413)
 
 
 def database_unavailable(get_response):

@@ -6,9 +6,16 @@ bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Threads, not sync workers: a sync worker serves one connection at a time, so twenty
 # clients that send their headers slowly held both workers and the whole site (even
-# /healthz) waited for them. gthread moves a connection that has sent nothing for five
-# seconds to its poller, and a thread that waits for a slow client's next header line
-# holds only itself.
+# /healthz) waited for them.
+# And no thread for a slow client at all: gthread gives a connection to a thread once its
+# first bytes arrive, and the thread waits for the rest, so 500 clients sending a byte
+# every half second held all 128 threads (/healthz 18 s; bench/slow_clients.py). Our
+# worker class is gthread whose poller first reads each request whole (headers and a body
+# up to the 1 MB limit) and only then hands it to a thread (insr_site/gunicorn_worker.py):
+# with 500 slow clients /healthz and a cached page answer in a few ms. The alternatives
+# were worse fits: gevent/eventlet monkey-patch the threads Django's database connections
+# rely on; uvicorn or an ASGI worker runs every sync Django request through a thread hop,
+# costing the cached pages' speed; a buffering proxy in the same dyno doubles every hop.
 # Many threads, because a request waits for a free thread in arrival order: with 24, fifty
 # slow uncached searches filled every thread and a cached page queued behind them (median
 # 217 ms). With 64, a cached page finds a thread at once and is served in about 2 ms while
@@ -17,7 +24,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Threads do not hold database connections: on PostgreSQL each worker has a pool of
 # DATABASE_POOL_SIZE (settings.py). Keep WEB_CONCURRENCY x DATABASE_POOL_SIZE under the
 # database plan's connection limit.
-worker_class = "gthread"
+worker_class = "insr_site.gunicorn_worker.BufferingThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "64"))
 timeout = 30
 # Browsers and a CDN reuse connections; close idle ones after a few seconds.

@@ -43,6 +43,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PORT = int(os.environ.get("BENCH_PORT", "8041"))  # another free port on a shared machine
 TARGETS = {"topic page": 0.9, "home page": 0.9, "search": 0.3}
+BARE = "bare WSGI, same page bytes"
+# Our cached topic page against a WSGI callable that only sends its bytes.
+BARE_TARGET = 0.6
 P99_LIMIT_MS = 50.0
 SLOW_CLIENTS = 20
 SLOW_LIMIT_MS = 1000.0
@@ -71,12 +74,12 @@ def wrk(url: str, duration: int, connections: int) -> dict:
     return _wrk_result(out)
 
 
-def measure(base: str, urls: dict[str, str], options) -> dict[str, dict]:
+def measure(bases: dict[str, str], urls: dict[str, str], options) -> dict[str, dict]:
     """Each URL in turn, several rounds: on a shared machine the load changes from minute to
     minute, and the ratio to the static file is only fair if both met the same load."""
     seconds = max(2, options.duration // options.rounds)
     rounds = [
-        {name: wrk(base + path, seconds, options.connections) for name, path in urls.items()}
+        {name: wrk(bases[name] + path, seconds, options.connections) for name, path in urls.items()}
         for _ in range(options.rounds)
     ]
     return {
@@ -161,6 +164,28 @@ def busy_workers(base: str, path: str, duration: int) -> dict:
             "searches": searches}  # fmt: skip
 
 
+def start_bare(url: str, work: Path, env: dict) -> subprocess.Popen:
+    """bench/bare_app.py on PORT + 1, under gunicorn.conf.py, sending `url`'s gzipped bytes."""
+    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        stored = {"body": response.read().hex(), "headers": list(response.headers.items())}
+    page = work / "bare-page.json"
+    page.write_text(json.dumps(stored))
+    bare = subprocess.Popen(
+        [str(Path(PYTHON).parent / "gunicorn"), "bare_app:application", "--config", "gunicorn.conf.py",
+         "--pythonpath", "bench", "--bind", f"127.0.0.1:{PORT + 1}", "--access-logfile", "/dev/null"],
+        cwd=ROOT, env=env | {"BENCH_BARE_PAGE": str(page)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    for _ in range(50):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT + 1}/", timeout=1).read()
+            break
+        except OSError:
+            time.sleep(0.2)
+    return bare
+
+
 def _ms(value: str) -> float:
     number, unit = re.match(r"([\d.]+)(\w+)", value).groups()
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
@@ -217,6 +242,7 @@ def main() -> int:
          "--bind", f"127.0.0.1:{PORT}", "--access-logfile", "/dev/null"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )  # fmt: skip
+    bare = None
     try:
         base = f"http://127.0.0.1:{PORT}"
         for _ in range(50):
@@ -228,7 +254,10 @@ def main() -> int:
         for path in urls.values():  # warm every worker's cache
             for _ in range(4):
                 urllib.request.urlopen(base + path, timeout=5).read()
-        results = measure(base, urls, options)
+        bare = start_bare(base + urls["topic page"], work, env)
+        bases = {name: base for name in urls} | {BARE: f"http://127.0.0.1:{PORT + 1}"}
+        urls[BARE] = urls["topic page"]
+        results = measure(bases, urls, options)
         slow = slow_clients(base, PORT, ["/healthz", urls["topic page"]])
         busy = busy_workers(base, urls["topic page"], options.duration)
         timing = json.loads(
@@ -237,11 +266,14 @@ def main() -> int:
             ).stdout
         )
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
+        for process in (server, bare):
+            if process is not None:
+                os.killpg(process.pid, signal.SIGTERM)
+                process.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
 
     static_rps = results["static CSS (whitenoise)"]["rps"]
+    bare_rps = results[BARE]["rps"]
     lines = [
         f"## {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC",
         "",
@@ -264,6 +296,15 @@ def main() -> int:
             f"| {name} `{urls[name]}` | {r['rps']:.0f} | {r['p50']:.2f} | {r['p99']:.2f} | {ratio:.2f} | "
             f"{'≥ ' + str(target) if target else '—'} | {'ok' if ok else 'MISSED'} |"
         )
+    bare_ratio = results["topic page"]["rps"] / bare_rps
+    bare_ok = bare_ratio >= BARE_TARGET
+    failed |= not bare_ok
+    lines += [
+        "",
+        f"Cached topic page against a bare WSGI callable sending the same bytes under the same gunicorn settings "
+        f"({bare_rps:.0f} requests/s): {bare_ratio:.2f} (home {results['home page']['rps'] / bare_rps:.2f}; "
+        f"target ≥ {BARE_TARGET}: {'ok' if bare_ok else 'MISSED'}).",
+    ]
     search_ok = timing["database"] != "postgresql" or timing["median_ms"] < 50
     failed |= not search_ok
     verdict = f" (target under 50 ms: {'ok' if search_ok else 'MISSED'})" if timing["database"] == "postgresql" else ""

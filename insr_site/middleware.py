@@ -1,4 +1,4 @@
-"""Site-wide middleware: response headers Django has no setting for, and the health check."""
+"""Site-wide middleware: response headers Django has no setting for, the health check, request body limits."""
 
 from __future__ import annotations
 
@@ -16,6 +16,39 @@ def cross_origin_resource_policy(get_response):
         return response
 
     return middleware
+
+
+def request_body_limit(get_response):
+    """413 in the site's layout for any body over DATA_UPLOAD_MAX_MEMORY_SIZE, before it is parsed.
+
+    Django's own limit leaves out the file parts of a multipart body, and the site takes
+    no uploads, so here the whole body counts. A declared Content-Length over the limit
+    is refused unread; a body with no length (chunked) is read only up to the limit.
+    This runs before any middleware or view reads request.POST (CSRF does, in process_view).
+    """
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if length.strip().isdigit():
+            if int(length) > limit:
+                return _too_large(request)
+        elif "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+            # Django reads no body without a Content-Length; all that matters is its size.
+            stream, seen = request.META["wsgi.input"], 0
+            while chunk := stream.read(64 * 1024):
+                seen += len(chunk)
+                if seen > limit:
+                    return _too_large(request)
+        return get_response(request)
+
+    return middleware
+
+
+def _too_large(request: HttpRequest) -> HttpResponse:
+    # The unread rest of the body is gunicorn's to drain or drop (a WSGI application may
+    # not set Connection itself).
+    return HttpResponse(loader.render_to_string("413.html", request=request), status=413)
 
 
 def health_check(get_response):

@@ -111,6 +111,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Inside CSP, so a 413 carries every security header; still before anything reads the
+    # body (CSRF reads request.POST in process_view, after every middleware's __call__).
+    "insr_site.middleware.request_body_limit",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "insr_site.middleware.method_not_allowed",
@@ -301,7 +304,10 @@ PERMISSIONS_POLICY = {
     ]
 }  # fmt: skip
 
-# Bounds on what a request may carry. Editors' longest Markdown is far below 1 MB.
+# Bounds on what a request may carry. Editors' longest Markdown is far below 1 MB. The one
+# home of the body limit: insr_site.middleware.request_body_limit refuses any larger body,
+# file parts included (the site takes no uploads), and the gunicorn worker
+# (insr_site/gunicorn_worker.py) buffers no more than this before handing a request on.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 if not DEBUG:

@@ -24,6 +24,25 @@ def test_second_request_is_served_from_cache_with_one_query(client, insr_topic, 
     assert second["Content-Security-Policy"] == first["Content-Security-Policy"]
 
 
+@pytest.mark.django_db(transaction=True)  # committed, as in production: the file's counter moves
+def test_hit_on_sqlite_runs_no_query_and_is_what_the_full_stack_sends(client, insr_topic, django_assert_num_queries):
+    if connection.vendor != "sqlite":
+        pytest.skip("the database file's change counter is SQLite's")
+    gzip = {"Accept-Encoding": "gzip"}
+    rendered = client.get(PAGE, headers=gzip)  # the view, through every middleware
+    with django_assert_num_queries(0):
+        hit = client.get(PAGE, headers=gzip)
+    assert hit.content == rendered.content
+    security = ("Content-Security-Policy", "X-Frame-Options", "Permissions-Policy", "Cross-Origin-Resource-Policy")
+    for header in (*security, "Vary", "Cache-Control", "ETag", "Content-Encoding", "Content-Type"):
+        assert hit[header] == rendered[header], header
+    assert sorted(hit.headers) == sorted(rendered.headers)
+    # A committed change moves the counter: the next request reads the new version.
+    insr_topic.other_names = "Changed after the hit"
+    insr_topic.save()
+    assert "Changed after the hit" in client.get(PAGE).content.decode()
+
+
 def forget_pages() -> None:
     """Empty the page cache only, keeping the per-version lookups (personas, disclaimers)."""
     caching.recent_pages.clear()
@@ -217,6 +236,9 @@ def test_a_dropped_database_connection_is_replaced_without_an_error_page(client,
     connection.health_check_enabled = True  # as in production (CONN_HEALTH_CHECKS)
     connection.health_check_done = False  # a new request, as request_started leaves it
     connection.connection.close()  # closed under Django's feet
+    # On SQLite a hit reads no version while the file is unchanged, so it would never touch
+    # the connection; forget the version so this request queries it, as after any change.
+    caching._sqlite_seen = None
     second = client.get(PAGE)
     assert second.status_code == 200
     assert second.content == first.content

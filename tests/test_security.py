@@ -348,8 +348,45 @@ def test_fuzzed_visitor_forms_never_break_the_site(client, insr_topic, text, nam
 
 def test_oversized_form_is_refused_in_the_layout(client, db):
     response = client.post("/persona/", {"persona": "patient", "next": "/", "padding": "x" * (2 * 1024 * 1024)})
-    assert response.status_code == 400
+    assert response.status_code == 413
     assert "Skip to main content" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/feedback/", "/persona/", "/risk-test/"])
+def test_large_multipart_file_is_refused_before_parsing_and_nothing_is_stored(client, insr_topic, url):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from feedback.models import PageFeedback, RateLimitHit, Story
+
+    upload = SimpleUploadedFile("big.bin", b"x" * (30 * 1024 * 1024), content_type="application/octet-stream")
+    data = {"topic": "insr-gene", "persona": "patient", "helpful": "no", "next": "/", "age": "50", "file": upload}
+    response = client.post(url, data)
+    assert response.status_code == 413
+    page = response.content.decode()
+    assert "Skip to main content" in page and "too much to send" in page
+    assert response["Content-Security-Policy"] and response["X-Frame-Options"] == "DENY"
+    assert "persona" not in response.cookies
+    assert not PageFeedback.objects.exists() and not Story.objects.exists() and not RateLimitHit.objects.exists()
+
+
+def test_body_under_the_limit_is_still_parsed(client, insr_topic, settings):
+    # Just under the limit, a form is read as before (the file part is Django's to ignore).
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("small.bin", b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2))
+    response = client.post("/persona/", {"persona": "patient", "next": "/", "file": upload})
+    assert response.status_code == 302
+
+
+def test_chunked_body_over_the_limit_is_refused(client, db, settings):
+    from io import BytesIO
+
+    body = b"a" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+    response = client.generic(
+        "POST", "/persona/", b"", "application/x-www-form-urlencoded", HTTP_TRANSFER_ENCODING="chunked",
+        **{"wsgi.input": BytesIO(body), "CONTENT_LENGTH": ""},
+    )  # fmt: skip
+    assert response.status_code == 413
 
 
 def test_too_many_fields_is_refused(client, db):

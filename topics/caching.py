@@ -16,7 +16,9 @@ anything the key lacks. Anything else a request carries (junk parameters, anothe
 spelling of a page number, another Host, an unknown persona cookie) cannot make a new
 entry, and absolute URLs come from DJANGO_SITE_URL, never from the request.
 
-Reading the version costs one small query per request, far less than rendering.
+Reading the version costs one small query per request, far less than rendering; on
+PostgreSQL it is pushed to each process instead, and on SQLite it is read again only
+after the database file's change counter moved, so a cached page runs no query.
 The cache sits in middleware just inside WhiteNoise, so a cached page skips the
 session, CSRF, authentication and the view entirely. Pages are stored gzipped once
 and sent compressed to every browser that accepts it.
@@ -32,6 +34,7 @@ import contextvars
 import gzip
 import hashlib
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -343,7 +346,42 @@ def _content_version() -> int:
         version = version_listener.current()
         if version is not None:
             return version
+    if connection.vendor == "sqlite" and not connection.in_atomic_block:
+        return _sqlite_version()
     return SiteVersion.current()
+
+
+# SQLite only: the version read last, with the database file's change counter at the time.
+_sqlite_seen: tuple[int, int] | None = None
+
+
+def _sqlite_version() -> int:
+    """The content version, read again only after some commit changed the database file.
+
+    In SQLite's default (rollback journal) mode every committed write increments a counter
+    in the file's header (https://www.sqlite.org/fileformat.html, offset 24); reading it is
+    one pread, against a query per cached page. The counter is read before the version, so
+    a version stored with a counter can only be newer than that counter, never older. In
+    WAL mode, with a database in memory, or on any error, the query answers as before.
+    """
+    global _sqlite_seen
+    try:
+        fd = os.open(settings.DATABASES["default"]["NAME"], os.O_RDONLY)
+        try:
+            header = os.pread(fd, 28, 0)
+        finally:
+            os.close(fd)
+    except (OSError, TypeError):
+        return SiteVersion.current()
+    if len(header) < 28 or header[18] == 2:  # too short, or WAL (the counter stays still)
+        return SiteVersion.current()
+    counter = int.from_bytes(header[24:28], "big")
+    seen = _sqlite_seen
+    if seen is not None and seen[0] == counter:
+        return seen[1]
+    version = SiteVersion.current()
+    _sqlite_seen = (counter, version)
+    return version
 
 
 # Build -------------------------------------------------------------------------------------
@@ -631,6 +669,8 @@ def clear() -> None:
         cache.clear()
     except Exception:  # noqa: BLE001  the shared cache may be the thing a test stopped
         pass
+    global _sqlite_seen
+    _sqlite_seen = None
     recent_pages.clear()
     with _memo_lock:
         _memo.clear()

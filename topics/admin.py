@@ -354,7 +354,6 @@ class VariantAdmin(HistoryAdmin):
     # The slug too: an editor often starts from a page address such as /topics/insr-gene/patient/.
     search_fields = ["topic__title", "topic__slug", "topic__other_names", "title", "body"]
     list_select_related = ["topic", "persona", "reviewer"]
-    autocomplete_fields = ["topic"]
     actions = ["submit_for_review"]
     readonly_fields = [
         "status", live_state, grade_against_target, "grade_panel", public_link, preview_link, "compare_link",
@@ -738,3 +737,14 @@ class ReviewerAdmin(SafeChangeListAdmin):
     list_display = ["name", "credentials", "user", "active"]
     list_filter = ["active"]
     search_fields = ["name", "credentials"]
+
+
+# Imported here, beside its admin, so this block stands alone at the end of the file.
+from topics.models import SearchTerm  # noqa: E402
+
+
+@admin.register(SearchTerm)
+class SearchTermAdmin(admin.ModelAdmin):
+    list_display = ["phrase", "means", "topic"]
+    list_filter = ["topic"]
+    search_fields = ["phrase", "means"]

@@ -47,6 +47,7 @@ serve: $(STAMP)
 ## BENCH_ARGS="--topics 2000" measures with 2,000 generated topics as well.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS); status=$$?; $(BIN)/python bench/editor_inputs.py && exit $$status
+	$(BIN)/python bench/search_relevance.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -133,8 +133,13 @@ def test_words_the_site_uses_get_no_suggestion(shipped, db, query):
     assert search(query, Persona.objects.get(slug="patient")).suggestion == ""
 
 
-def test_did_you_mean_links_to_the_corrected_search(shipped, db, client):
+def test_a_confident_correction_is_searched_and_did_you_mean_links_to_it_otherwise(shipped, db, client):
     html = client.get("/search/?q=acanthosys+nigrikans&persona=student").content.decode()
+    assert "Showing results for <strong>acanthosis nigricans</strong>" in html
+    assert "/topics/acanthosis-nigricans/student/" in html
+    # Asked for the words as typed: nothing is found by them, and the correction is a link.
+    html = client.get("/search/?q=acanthosys+nigrikans&persona=student&exact=1").content.decode()
+    assert "Showing results for" not in html
     assert (
         'Did you mean <a href="/search/?q=acanthosis%20nigricans&amp;persona=student">acanthosis nigricans</a>?' in html
     )

@@ -33,6 +33,8 @@ DEFAULT_TERMS = [
     ("carrier", "", "genetic-testing-and-counselling"),
     ("kids", "children", "children-and-teens"),
     ("overweight", "weight", ""),
+    ("what does insulin do", "how insulin works", "insulin"),
+    ("normal a1c", "a1c test", "getting-tested"),
 ]
 
 

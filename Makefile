@@ -48,7 +48,7 @@ serve: $(STAMP)
 ## BENCH_ARGS="--topics 2000" measures with 2,000 generated topics as well.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS); status=$$?; $(BIN)/python bench/editor_inputs.py && \
-	$(BIN)/python bench/cache_keys.py && exit $$status
+	$(BIN)/python bench/cache_keys.py && $(BIN)/python bench/search_relevance.py && exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,7 +2,7 @@
 
 import pytest
 
-from topics.models import Persona, Topic, Variant
+from topics.models import Persona, SearchTerm, Topic, Variant
 from topics.search import search
 
 # query -> the topic that must come first, on SQLite and on PostgreSQL alike
@@ -133,8 +133,13 @@ def test_words_the_site_uses_get_no_suggestion(shipped, db, query):
     assert search(query, Persona.objects.get(slug="patient")).suggestion == ""
 
 
-def test_did_you_mean_links_to_the_corrected_search(shipped, db, client):
+def test_a_confident_correction_is_searched_and_did_you_mean_links_to_it_otherwise(shipped, db, client):
     html = client.get("/search/?q=acanthosys+nigrikans&persona=student").content.decode()
+    assert "Showing results for <strong>acanthosis nigricans</strong>" in html
+    assert "/topics/acanthosis-nigricans/student/" in html
+    # Asked for the words as typed: nothing is found by them, and the correction is a link.
+    html = client.get("/search/?q=acanthosys+nigrikans&persona=student&exact=1").content.decode()
+    assert "Showing results for" not in html
     assert (
         'Did you mean <a href="/search/?q=acanthosis%20nigricans&amp;persona=student">acanthosis nigricans</a>?' in html
     )
@@ -170,6 +175,9 @@ def test_the_migration_rebuilds_search_documents_with_key_points(shipped, db):
     patient = Persona.objects.get(slug="patient")
     before = {v.pk: v.search_vector for v in Variant.objects.published()}
     Variant.objects.update(search_vector=None)
+    # The editors' vocabulary points "what should I eat" at a page by itself: without it,
+    # only the search documents can find the pages.
+    SearchTerm.objects.all().delete()
     assert not search("what should I eat", patient).hits  # nothing to find the pages by
     migration.search_by_key_points(apps, SimpleNamespace(connection=connection))
     # The same document publishing builds, key points included.

@@ -790,3 +790,14 @@ class ReviewerAdmin(SafeChangeListAdmin):
     list_display = ["name", "credentials", "user", "active"]
     list_filter = ["active"]
     search_fields = ["name", "credentials"]
+
+
+# Imported here, beside its admin, so this block stands alone at the end of the file.
+from topics.models import SearchTerm  # noqa: E402
+
+
+@admin.register(SearchTerm)
+class SearchTermAdmin(admin.ModelAdmin):
+    list_display = ["phrase", "means", "topic"]
+    list_filter = ["topic"]
+    search_fields = ["phrase", "means"]

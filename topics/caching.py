@@ -96,6 +96,11 @@ def page_number(value: str) -> str:
     return str(int(value))
 
 
+def flag(value: str) -> str | None:
+    """An on/off switch written "1" (the search page's exact=1); any other value is no parameter."""
+    return "1" if value == "1" else None
+
+
 def plain_text(value: str) -> str | None:
     """Free text (a search): control characters dropped, runs of spaces one space; empty is no parameter."""
     return " ".join("".join(ch for ch in value if ch.isprintable() or ch.isspace()).split()) or None

@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from topics import search_vocabulary
 from topics.caching import per_content_version
 from topics.models import GlossaryTerm, Persona, Topic, Variant
 from topics.readability import prose_text
@@ -39,6 +40,18 @@ STOP_WORDS = frozenset(
     "a about am an and are as at be can could do does for from how i if in is it me my of on or should "
     "so that the this to was what when where which who why will with would you your".split()
 )
+# A misspelt word is searched as its correction when they are this alike (0 to 1);
+# a looser likeness is only offered as "Did you mean ...?".
+CONFIDENT_CORRECTION = 0.8
+# After the backend's own rank (scaled so the best is 1), what lifts a page: its name is
+# the query (or is named in it), an editor's vocabulary entry points to it, or it explains
+# the lab value in the query.
+NAME_EXACT = 3.0
+NAME_NAMED = 1.0
+TERM_POINTS = 1.5
+LAB_POINTS = 3.0
+# Results scoring below this share of the best are noise, not answers: not listed.
+RELATIVE_CUTOFF = 0.3
 KEY_POINTS_RE = re.compile(r"<section[^>]*data-key-points[^>]*>(.*?)</section>", re.DOTALL)
 
 
@@ -48,6 +61,13 @@ class Hit:
     variant: Variant
     snippet: SafeString
     score: float
+    section: str = ""  # the id of the heading above the sentence the snippet shows
+
+    @property
+    def url(self) -> str:
+        """The page, at the section whose sentence matched."""
+        url = self.variant.get_absolute_url()
+        return f"{url}#{self.section}" if self.section else url
 
 
 @dataclass
@@ -56,18 +76,86 @@ class Results:
     hits: list[Hit] = field(default_factory=list)
     terms: list[GlossaryTerm] = field(default_factory=list)
     suggestion: str = ""  # "Did you mean ...?": the query with misspelt words corrected
+    corrected: bool = False  # the hits are for the suggestion ("Showing results for ...")
 
 
-def search(query: str, persona: Persona) -> Results:
+def search(query: str, persona: Persona, *, reader_chosen: bool = True, exact: bool = False) -> Results:
+    """Published pages for the reader that answer the query, best first.
+
+    reader_chosen: False when the visitor has not said who they are (the default persona),
+    so "my baby has ..." may bring the caregiver pages. exact: search the words as typed,
+    never a correction.
+    """
     query = " ".join(query.split())
     if not TOKEN_RE.search(query):
         return Results(query=query)
+    if not reader_chosen and search_vocabulary.for_caregiver(query):
+        persona = Persona.objects.filter(slug="caregiver").first() or persona
+    suggestion, likeness = corrections(query)
+    corrected = bool(suggestion) and not exact and likeness >= CONFIDENT_CORRECTION
+    searched = suggestion if corrected else query
+    expansion = search_vocabulary.expand(searched)
+    lab = search_vocabulary.lab_value(searched)
+    expanded = " ".join([searched, *expansion.words])
     variants = Variant.objects.published().health_pages().filter(persona=persona).select_related("topic", "persona")
     if connection.vendor == "postgresql":
-        hits = _postgres_hits(query, variants)
+        hits = _postgres_hits(expanded, variants)
     else:
-        hits = _fallback_hits(query, variants)
-    return Results(query=query, hits=hits[:MAX_RESULTS], terms=_glossary(query), suggestion=did_you_mean(query))
+        hits = _fallback_hits(expanded, variants)
+    hits = _ranked(hits, searched, expansion, lab, variants)
+    return Results(
+        query=query, hits=hits[:MAX_RESULTS], terms=_glossary(searched), suggestion=suggestion, corrected=corrected
+    )
+
+
+def _ranked(hits: list[Hit], query: str, expansion, lab, variants) -> list[Hit]:
+    """The backend's hits re-weighed the same way on both databases, the faint ones dropped."""
+    pointed = [*expansion.topics, *([lab.topic] if lab else [])]
+    have = {hit.topic.slug for hit in hits}
+    missing = [slug for slug in pointed if slug not in have]
+    if missing:
+        hits += [Hit(v.topic, v, mark_safe(""), 0.0) for v in variants.filter(topic__slug__in=missing)]
+    if not hits:
+        return []
+    best = max(hit.score for hit in hits) or 1.0
+    words = _words(query)
+    for hit in hits:
+        hit.score = hit.score / best + _name_points(words, hit.topic, hit.variant)
+        if hit.topic.slug in expansion.topics:
+            hit.score += TERM_POINTS
+        if lab and hit.topic.slug == lab.topic:
+            hit.score += LAB_POINTS
+    hits.sort(key=lambda h: (-h.score, h.topic.title))
+    kept = [hit for hit in hits[:MAX_RESULTS] if hit.score >= RELATIVE_CUTOFF * hits[0].score]
+    stems = [t[:5] if len(t) > 5 else t for t in [*meaningful_tokens(query), *expansion.words]]
+    for hit in kept:
+        sentence = search_vocabulary.best_sentence(hit.variant.live_html, stems, lab.phrases if lab else ())
+        if sentence:
+            hit.snippet = search_vocabulary.highlighted(sentence.text, stems)
+            hit.section = sentence.section
+    return kept
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(TOKEN_RE.findall(text.lower()))
+
+
+def _name_points(words: tuple[str, ...], topic: Topic, variant: Variant) -> float:
+    """NAME_EXACT when the query is the page's name, NAME_NAMED when it names the page in passing."""
+    names = [topic.title, variant.live_title, *topic.other_names_list]
+    # "Low blood sugar (hypoglycemia)": both the words outside and inside the brackets are names.
+    names += [part for name in names if "(" in name for part in re.split(r"[()]", name) if part.strip()]
+    best = 0.0
+    for name in names:
+        name_words = _words(name)
+        if not name_words:
+            continue
+        if name_words == words:
+            return NAME_EXACT
+        n = len(name_words)
+        if (n > 1 or len(name_words[0]) > 3) and any(words[i : i + n] == name_words for i in range(len(words))):
+            best = max(best, NAME_NAMED)
+    return best
 
 
 def meaningful_tokens(query: str) -> list[str]:
@@ -103,20 +191,27 @@ def vocabulary() -> Vocabulary:
 
 def did_you_mean(query: str) -> str:
     """The query with each word the site never uses replaced by the nearest name it does use; "" if none."""
+    return corrections(query)[0]
+
+
+def corrections(query: str) -> tuple[str, float]:
+    """did_you_mean's answer, and how alike the least alike corrected word is to its correction (0 to 1)."""
     words = vocabulary()
     corrected = query
     changed = False
+    likeness = 1.0
     for token in dict.fromkeys(TOKEN_RE.findall(query)):
         lowered = token.lower()
         if len(lowered) < 4 or lowered in STOP_WORDS or lowered.isdigit() or lowered in words.known:
             continue
         match = difflib.get_close_matches(lowered, words.names, n=1, cutoff=0.75)
         if match:
+            likeness = min(likeness, difflib.SequenceMatcher(None, lowered, match[0]).ratio())
             # Written as the reader wrote theirs: "Mendenhal" becomes "Mendenhall", "PCSO" "PCOS".
             word = match[0].upper() if token.isupper() else match[0].capitalize() if token[0].isupper() else match[0]
             corrected = re.sub(rf"(?<![A-Za-z0-9]){re.escape(token)}(?![A-Za-z0-9])", word, corrected)
             changed = True
-    return corrected if changed else ""
+    return (corrected, likeness) if changed else ("", 0.0)
 
 
 def _glossary(query: str) -> list[GlossaryTerm]:

@@ -289,7 +289,11 @@ def glossary_term(request: HtmxHttpRequest, term: str) -> HttpResponse:
 @vary_on_headers(*HTMX_HEADERS)
 # Anyone can type a new search: those pages are kept ten minutes, not a day, so a flood of
 # distinct searches cannot keep growing the cache.
-@cached_page(query={"q": caching.plain_text, "persona": caching.as_given}, vary_on_persona=True, seconds=600)
+@cached_page(
+    query={"q": caching.plain_text, "persona": caching.as_given, "exact": caching.flag},
+    vary_on_persona=True,
+    seconds=600,
+)
 def search(request: HtmxHttpRequest) -> HttpResponse:
     # Control characters (NUL included, which PostgreSQL refuses) can't be part of a real search.
     # (Cached requests arrive folded so already; a signed-in editor's request does not.)
@@ -300,10 +304,15 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         )
     # Search forms send the reader's persona along, so results link to their version.
     persona, in_url = _requested_persona(request)
-    results = search_topics(query, persona)
+    # A reader who has not said who they are may be looking after someone ("my baby has ...").
+    chosen = in_url or _has_chosen_persona(request)
+    # exact=1: "search instead for" the words as typed, never their correction.
+    exact = request.GET.get("exact") == "1"
+    results = search_topics(query, persona, reader_chosen=chosen, exact=exact)
     context = {
         "query": query,
         "persona": persona,
+        "corrected": results.corrected,
         "hits": results.hits,
         "terms": results.terms,
         "suggestion": results.suggestion,

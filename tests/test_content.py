@@ -202,7 +202,7 @@ def test_patient_and_caregiver_pages_have_a_care_card_and_questions_to_tick(ship
         if variant.persona.slug not in PLAIN_READERS:
             continue
         assert re.search(
-            r'<aside aria-labelledby="care-\d+" class="care-card" data-care="(routine|urgent|emergency)">', variant.html
+            r'<aside aria-labelledby="care-\d+" class="care-card" data-care="(routine|urgent|emergency)" role="note">', variant.html
         ), str(variant)
         questions = '<h2 id="questions-to-ask-your-doctor">Questions to ask your doctor</h2>\n<ul class="questions"'
         assert questions in variant.html, str(variant)
@@ -212,7 +212,7 @@ def test_patient_and_caregiver_pages_have_a_care_card_and_questions_to_tick(ship
 def test_pages_about_conditions_that_can_become_emergencies_say_when_to_call_911(shipped):
     for variant in shipped:
         if variant.persona.slug in PLAIN_READERS and variant.topic.slug in EMERGENCY_TOPICS:
-            card = re.search(r'<aside[^>]*data-care="emergency">.*?</aside>', variant.html, re.S)
+            card = re.search(r'<aside[^>]*data-care="emergency"[^>]*>.*?</aside>', variant.html, re.S)
             assert card and "911" in card.group(0), str(variant)
     by_page = {(v.topic.slug, v.persona.slug): v.html for v in shipped}
     # Signs to act on, not only a promise: heart attack and stroke, and low blood sugar.

@@ -165,6 +165,9 @@ def _variant_context(request: HttpRequest, choice: selectors.PageChoice) -> dict
         "around": around,
         "canonical_url": canonical_url,
         "trust": panel,
+        # "On this page" and "When to get help now", read from the page's own headings.
+        "sections": rendering.page_sections(page.html),
+        "get_help": rendering.most_urgent_card(page.html),
         "json_ld": structured_data.script_tag(
             structured_data.medical_web_page(
                 variant=variant,

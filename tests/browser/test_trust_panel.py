@@ -25,6 +25,9 @@ def test_trust_panel_on_a_360px_phone(open_tab):
     expect(panel).to_be_visible()
     expect(panel).to_have_attribute("data-review-status", "not-reviewed")
     expect(panel).to_contain_text("Not yet medically reviewed: written from the sources listed below")
+    # The status in words is always shown; the steps, dates and policy are one tap away.
+    expect(panel.locator(".review-steps")).to_be_hidden()
+    panel.locator("summary").click()
     expect(panel.locator("li[aria-current='step']")).to_have_text("Submitted: done")
     expect(panel.locator("li")).to_have_text(["Submitted: done", "Under review: not yet", "Approved: not yet"])
     # Right under the title, before the article's first words.

@@ -321,3 +321,23 @@ def test_every_static_id_in_the_templates_that_a_heading_could_take_is_reserved(
         made = rendering.with_section_ids(f"<h2>{anchor.replace('-', ' ')}</h2>")
         assert f'id="{anchor}"' not in made, anchor
     assert ids <= rendering.PAGE_IDS
+
+
+def test_page_sections_are_the_h2s_with_their_ids_in_order():
+    html = render_body(
+        "::: key-points\n- One.\n:::\n\n## What to do &amp; why\n\nText.\n\n### A detail\n\n## When to get help\n\nText.",
+        KEYS,
+    ).html
+    sections = rendering.page_sections(html)
+    assert [(s.anchor, s.title) for s in sections] == [
+        ("key-points-heading", "Key points"),
+        ("what-to-do-why", "What to do & why"),
+        ("when-to-get-help", "When to get help"),
+    ]
+
+
+def test_most_urgent_card_is_the_first_emergency_else_the_first_urgent():
+    cards = "::: care routine\n- a\n:::\n\n::: care urgent\n- b\n:::\n\n::: care emergency\n- c\n:::\n"
+    assert rendering.most_urgent_card(render_body(cards, KEYS).html) == "care-3"
+    assert rendering.most_urgent_card(render_body("::: care routine\n- a\n:::\n\n::: care urgent\n- b\n:::", KEYS).html) == "care-2"
+    assert rendering.most_urgent_card(render_body("::: care routine\n- a\n:::", KEYS).html) is None

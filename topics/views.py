@@ -84,7 +84,13 @@ def _home_url(persona: Persona) -> str:
 
 def _home_context(persona: Persona, *, chosen: bool) -> dict:
     groups = selectors.topics_by_kind(per_group=HOME_TOPICS_PER_GROUP, persona=persona)
-    return {"persona": persona, "chosen": chosen, "personas": selectors.all_personas(), "groups": groups}
+    return {
+        "persona": persona,
+        "chosen": chosen,
+        "personas": selectors.all_personas(),
+        "groups": groups,
+        "start_here": selectors.start_here_topics(),
+    }
 
 
 @require_safe

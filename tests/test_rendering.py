@@ -204,7 +204,10 @@ def test_key_points_block_opens_the_body_with_data_key_points():
 
 def test_care_cards_name_their_level_in_words():
     html = render_body(BLOCKS_BODY, KEYS).html
-    card_re = r'<aside aria-labelledby="(care-\d)" class="care-card" data-care="(\w+)" role="note">\n<h3 id="(care-\d)">(.*?)</h3>'
+    card_re = (
+        r'<aside aria-labelledby="(care-\d)" class="care-card" data-care="(\w+)" role="note">\n'
+        r'<h3 id="(care-\d)">(.*?)</h3>'
+    )
     cards = re.findall(card_re, html)
     assert cards == [
         ("care-1", "emergency", "care-1", '<span class="care-level">Emergency:</span> call 911 now'),
@@ -269,7 +272,8 @@ def test_block_markup_typed_by_an_editor_is_limited_to_the_allowlist():
         '<ul class="questions" data-questions hidden><li>c</li></ul><span class="care-level big" id="z">d</span>',
         KEYS,
     ).html
-    assert "panic" not in html and "complementary" not in html and "loud" not in html and "style" not in html and "onclick" not in html
+    assert "panic" not in html and "complementary" not in html
+    assert "loud" not in html and "style" not in html and "onclick" not in html
     assert "evil" not in html and "data-other" not in html and "hidden" not in html
     assert "big" not in html and 'id="z"' not in html
     assert '<aside class="care-card">a</aside>' in html
@@ -325,7 +329,8 @@ def test_every_static_id_in_the_templates_that_a_heading_could_take_is_reserved(
 
 def test_page_sections_are_the_h2s_with_their_ids_in_order():
     html = render_body(
-        "::: key-points\n- One.\n:::\n\n## What to do &amp; why\n\nText.\n\n### A detail\n\n## When to get help\n\nText.",
+        "::: key-points\n- One.\n:::\n\n## What to do &amp; why\n\nText.\n\n"
+        "### A detail\n\n## When to get help\n\nText.",
         KEYS,
     ).html
     sections = rendering.page_sections(html)
@@ -339,5 +344,6 @@ def test_page_sections_are_the_h2s_with_their_ids_in_order():
 def test_most_urgent_card_is_the_first_emergency_else_the_first_urgent():
     cards = "::: care routine\n- a\n:::\n\n::: care urgent\n- b\n:::\n\n::: care emergency\n- c\n:::\n"
     assert rendering.most_urgent_card(render_body(cards, KEYS).html) == "care-3"
-    assert rendering.most_urgent_card(render_body("::: care routine\n- a\n:::\n\n::: care urgent\n- b\n:::", KEYS).html) == "care-2"
+    no_emergency = "::: care routine\n- a\n:::\n\n::: care urgent\n- b\n:::"
+    assert rendering.most_urgent_card(render_body(no_emergency, KEYS).html) == "care-2"
     assert rendering.most_urgent_card(render_body("::: care routine\n- a\n:::", KEYS).html) is None

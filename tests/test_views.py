@@ -562,7 +562,8 @@ def test_variant_page_lists_its_sections_and_the_most_urgent_card_before_the_fir
     header = re.search(r'<header class="article-header">.*?</header>', html, re.S).group(0)
     contents = re.search(r'<nav id="on-this-page".*?</nav>', header, re.S).group(0)
     prose = html[html.index('<div class="prose">') :]
-    prose = prose[: min(prose.find(end) % len(prose) for end in ('class="other-names"', 'class="disclaimer"', 'class="references"'))]
+    ends = ('class="other-names"', 'class="disclaimer"', 'class="references"')
+    prose = prose[: min(prose.find(end) % len(prose) for end in ends)]
     linked = re.findall(r'<a href="#([^"]+)">', contents)
     assert linked == re.findall(r'<h2[^>]* id="([^"]+)"', prose) and "when-to-get-help" in linked
     help_link = re.search(r'<p class="get-help"><a href="#(care-\d+)">When to get help now</a></p>', header).group(1)

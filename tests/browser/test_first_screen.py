@@ -35,7 +35,9 @@ MEASURE = """() => {
     contentsLinks: [...document.querySelectorAll('#on-this-page a')].map((a) => a.getAttribute('href')),
     headings: [...document.querySelectorAll('.prose h2[id]')].map((h) => '#' + h.id),
     help: help ? help.getAttribute('href') : null,
-    helpTarget: help ? (document.querySelector(help.getAttribute('href') + ', x')?.closest('[data-care]')?.dataset.care ?? null) : null,
+    helpTarget: help
+      ? (document.querySelector(help.getAttribute('href'))?.closest('[data-care]')?.dataset.care ?? null)
+      : null,
     urgentCards: document.querySelectorAll('.prose [data-care="urgent"], .prose [data-care="emergency"]').length,
     persona: document.querySelector('#article').dataset.persona,
     landmarks: document.querySelectorAll('.prose aside:not([role]), .prose [role="complementary"]').length,
@@ -44,7 +46,8 @@ MEASURE = """() => {
 
 
 def topic_pages() -> list[str]:
-    pages = [variant.get_absolute_url() for variant in Variant.objects.published().filter(topic__in=Topic.objects.health_topics()).select_related("topic", "persona")]
+    variants = Variant.objects.published().filter(topic__in=Topic.objects.health_topics())
+    pages = [variant.get_absolute_url() for variant in variants.select_related("topic", "persona")]
     assert len(pages) >= 60, pages
     return sorted(pages)
 
@@ -64,7 +67,8 @@ def test_every_topic_page_answers_on_the_first_screen(open_tab, size):
         if m["title"]["bottom"] > height:
             problems.append(f"{path}: title ends at {m['title']['bottom']:.0f} > {height}")
         if m["keyPoint"] is None or m["keyPoint"]["bottom"] > height:
-            problems.append(f"{path}: first key point ends at {m['keyPoint'] and round(m['keyPoint']['bottom'])} > {height}")
+            bottom = m["keyPoint"] and round(m["keyPoint"]["bottom"])
+            problems.append(f"{path}: first key point ends at {bottom} > {height}")
         if m["trust"]["height"] > height / 5 or m["trust"]["top"] < m["title"]["bottom"]:
             problems.append(f"{path}: trust panel {m['trust']} under a title ending at {m['title']['bottom']}")
         if m["contents"] is None or m["contents"]["bottom"] > m["firstSection"]["top"]:

@@ -264,7 +264,7 @@ def test_plain_pages_leave_no_hard_word_unexplained(shipped):
 def test_unreviewed_page_says_so_under_its_title(shipped, client):
     html = client.get("/topics/insulin-resistance/patient/").content.decode()
     header = re.search(r'<header class="article-header">.*?</header>', html, re.S).group(0)
-    assert '<div class="trust-panel" data-review-status="not-reviewed">' in header
+    assert '<details class="trust-panel" data-review-status="not-reviewed">' in header
     assert "Not yet medically reviewed: written from the sources listed below" in header
     assert header.index("data-review-status") > header.index('id="page-title"')
 

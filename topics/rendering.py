@@ -315,6 +315,7 @@ PAGE_IDS = frozenset(
         "experiences-heading",
         "on-this-page",
         "on-this-page-heading",
+        "site-search-q",
     }
 )
 # Ids the blocks give their own headings (topics.blocks): the key points' and each care card's.

@@ -204,7 +204,10 @@ def test_key_points_block_opens_the_body_with_data_key_points():
 
 def test_care_cards_name_their_level_in_words():
     html = render_body(BLOCKS_BODY, KEYS).html
-    card_re = r'<aside aria-labelledby="(care-\d)" class="care-card" data-care="(\w+)">\n<h3 id="(care-\d)">(.*?)</h3>'
+    card_re = (
+        r'<aside aria-labelledby="(care-\d)" class="care-card" data-care="(\w+)" role="note">\n'
+        r'<h3 id="(care-\d)">(.*?)</h3>'
+    )
     cards = re.findall(card_re, html)
     assert cards == [
         ("care-1", "emergency", "care-1", '<span class="care-level">Emergency:</span> call 911 now'),
@@ -215,7 +218,7 @@ def test_care_cards_name_their_level_in_words():
 
 def test_care_card_list_right_after_a_sentence_is_a_list_with_citations():
     html = render_body(BLOCKS_BODY, KEYS).html
-    emergency = re.search(r'<aside[^>]*data-care="emergency">.*?</aside>', html, re.S).group(0)
+    emergency = re.search(r'<aside[^>]*data-care="emergency"[^>]*>.*?</aside>', html, re.S).group(0)
     assert "<p>Call 911 if someone has any of these signs:</p>\n<ul>" in emergency
     assert '<li>chest pain <sup class="citation">[<a class="citation-link" id="cite-b-1" href="#ref-b"' in emergency
     # Citations inside blocks are numbered with the rest of the page.
@@ -264,15 +267,18 @@ def test_unknown_or_unclosed_blocks_stay_text_and_are_reported():
 
 def test_block_markup_typed_by_an_editor_is_limited_to_the_allowlist():
     html = render_body(
-        '<aside class="care-card loud" data-care="panic" style="color:red" onclick="x()">a</aside>'
+        '<aside class="care-card loud" data-care="panic" role="complementary" style="color:red" onclick="x()">a</aside>'
         '<section class="key-points evil" data-key-points data-other="1">b</section>'
         '<ul class="questions" data-questions hidden><li>c</li></ul><span class="care-level big" id="z">d</span>',
         KEYS,
     ).html
-    assert "panic" not in html and "loud" not in html and "style" not in html and "onclick" not in html
+    assert "panic" not in html and "complementary" not in html
+    assert "loud" not in html and "style" not in html and "onclick" not in html
     assert "evil" not in html and "data-other" not in html and "hidden" not in html
     assert "big" not in html and 'id="z"' not in html
     assert '<aside class="care-card">a</aside>' in html
+    # Care cards are notes read in place, never landmarks: the one role a card keeps.
+    assert 'role="note"' in render_body("::: care urgent\n- x\n:::", KEYS).html
     # The three real levels survive the sanitizer.
     for level in ("routine", "urgent", "emergency"):
         assert f'data-care="{level}"' in render_body(f"::: care {level}\n- x\n:::", KEYS).html
@@ -319,3 +325,25 @@ def test_every_static_id_in_the_templates_that_a_heading_could_take_is_reserved(
         made = rendering.with_section_ids(f"<h2>{anchor.replace('-', ' ')}</h2>")
         assert f'id="{anchor}"' not in made, anchor
     assert ids <= rendering.PAGE_IDS
+
+
+def test_page_sections_are_the_h2s_with_their_ids_in_order():
+    html = render_body(
+        "::: key-points\n- One.\n:::\n\n## What to do &amp; why\n\nText.\n\n"
+        "### A detail\n\n## When to get help\n\nText.",
+        KEYS,
+    ).html
+    sections = rendering.page_sections(html)
+    assert [(s.anchor, s.title) for s in sections] == [
+        ("key-points-heading", "Key points"),
+        ("what-to-do-why", "What to do & why"),
+        ("when-to-get-help", "When to get help"),
+    ]
+
+
+def test_most_urgent_card_is_the_first_emergency_else_the_first_urgent():
+    cards = "::: care routine\n- a\n:::\n\n::: care urgent\n- b\n:::\n\n::: care emergency\n- c\n:::\n"
+    assert rendering.most_urgent_card(render_body(cards, KEYS).html) == "care-3"
+    no_emergency = "::: care routine\n- a\n:::\n\n::: care urgent\n- b\n:::"
+    assert rendering.most_urgent_card(render_body(no_emergency, KEYS).html) == "care-2"
+    assert rendering.most_urgent_card(render_body("::: care routine\n- a\n:::", KEYS).html) is None

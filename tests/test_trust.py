@@ -18,7 +18,7 @@ IMPORT_DAY = datetime.datetime(2030, 1, 15, 9, 0, tzinfo=datetime.UTC)
 
 
 def panel_of(html: str) -> str:
-    match = re.search(r'<div class="trust-panel" data-review-status="[^"]+">.*?\n</div>', html, re.S)
+    match = re.search(r'<details class="trust-panel" data-review-status="[^"]+">.*?\n</details>', html, re.S)
     assert match, "no trust panel"
     return match.group(0)
 

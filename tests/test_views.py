@@ -555,3 +555,33 @@ def test_condition_json_ld_names_signs_and_treatments_it_has_pages_for(client, m
 def test_json_ld_audience_text_for_caregivers_and_students(client, insr_topic, make_variant, persona, audience):
     make_variant(insr_topic, persona)
     assert ld_json(client.get(f"/topics/insr-gene/{persona}/").content.decode())["audience"] == audience
+
+
+def test_variant_page_lists_its_sections_and_the_most_urgent_card_before_the_first_section(client, shipped_content, db):
+    html = client.get("/topics/low-blood-sugar/patient/").content.decode()
+    header = re.search(r'<header class="article-header">.*?</header>', html, re.S).group(0)
+    contents = re.search(r'<nav id="on-this-page".*?</nav>', header, re.S).group(0)
+    prose = html[html.index('<div class="prose">') :]
+    ends = ('class="other-names"', 'class="disclaimer"', 'class="references"')
+    prose = prose[: min(prose.find(end) % len(prose) for end in ends)]
+    linked = re.findall(r'<a href="#([^"]+)">', contents)
+    assert linked == re.findall(r'<h2[^>]* id="([^"]+)"', prose) and "when-to-get-help" in linked
+    help_link = re.search(r'<p class="get-help"><a href="#(care-\d+)">When to get help now</a></p>', header).group(1)
+    assert re.search(rf'<aside[^>]*data-care="emergency"[^>]*role="note">\s*<h3 id="{help_link}">', html)
+    # Other names come after the text, out of the way of the answer.
+    assert "Other names:" not in header
+
+
+def test_home_starts_with_a_short_list_and_the_risk_test(client, shipped_content, db):
+    html = client.get("/").content.decode()
+    start = re.search(r'<nav class="start-here".*?</nav>', html, re.S).group(0)
+    assert re.findall(r'href="([^"]+)"', start) == [
+        "/topics/insulin-resistance/",
+        "/topics/prediabetes-and-type-2-diabetes/",
+        "/topics/getting-tested/",
+        "/topics/low-blood-sugar/",
+        "/risk-test/",
+    ]
+    assert html.index('class="start-here"') < html.index('class="picker"')
+    # Every page has the search box in its header: a plain GET form.
+    assert '<form class="site-search" role="search" aria-label="Site" method="get" action="/search/">' in html

@@ -55,7 +55,8 @@ ALLOWED_ATTRIBUTES = {
     "ul": {"data-questions"},
 }
 # data-care is the one attribute whose value matters (CSS and tests read it): only the three levels pass.
-ALLOWED_ATTRIBUTE_VALUES = {"aside": {"data-care": set(CARE_LEVELS)}}
+# role="note" is the only role a care card may carry (see _build).
+ALLOWED_ATTRIBUTE_VALUES = {"aside": {"data-care": set(CARE_LEVELS), "role": {"note"}}}
 ALLOWED_CLASSES = {"section": {"key-points"}, "aside": {"care-card"}, "ul": {"questions"}, "span": {"care-level"}}
 
 
@@ -164,6 +165,10 @@ class _Blocks(BlockProcessor):
             self.cards += 1
             label, default = CARE_LEVELS[level]
             box = etree.SubElement(parent, "aside")
+            # A card is part of the text it sits in, not content beside the page: an <aside> alone
+            # would be a "complementary" landmark, and a long page would list a dozen of them among
+            # the page's landmarks. role="note" keeps it a named box read in place.
+            box.set("role", "note")
             box.set("class", "care-card")
             box.set("data-care", level)
             box.set("aria-labelledby", f"care-{self.cards}")

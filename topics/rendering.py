@@ -313,6 +313,9 @@ PAGE_IDS = frozenset(
         "feedback-comment-hint",
         "comment-website",
         "experiences-heading",
+        "on-this-page",
+        "on-this-page-heading",
+        "site-search-q",
     }
 )
 # Ids the blocks give their own headings (topics.blocks): the key points' and each care card's.
@@ -345,6 +348,35 @@ def with_section_ids(html: str) -> str:
         return f'<{match["tag"]}{attrs} id="{anchor}">{match["inner"]}</{match["tag"]}>'
 
     return HEADING_RE.sub(add_id, html)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One h2 of a page, for its "On this page" list."""
+
+    anchor: str
+    title: str
+
+
+H2_WITH_ID_RE = re.compile(r'<h2[^>]*\sid="(?P<id>[^"]+)"[^>]*>(?P<inner>.*?)</h2>', re.DOTALL)
+# A care card's opening tag and its heading's id (topics.blocks writes both).
+CARE_CARD_RE = re.compile(r'<aside[^>]*\sdata-care="(?P<level>urgent|emergency)"[^>]*>\s*<h3 id="(?P<id>care-\d+)"')
+
+
+def page_sections(html: str) -> list[Section]:
+    """The page's h2s in order, with the ids ``with_section_ids`` gave them: what "On this page" lists."""
+    return [
+        Section(anchor=match["id"], title=html_lib.unescape(TAG_RE.sub("", match["inner"])).strip())
+        for match in H2_WITH_ID_RE.finditer(html)
+    ]
+
+
+def most_urgent_card(html: str) -> str | None:
+    """The id of the first emergency care card's heading, else of the first urgent one; None without either."""
+    cards = {}
+    for match in CARE_CARD_RE.finditer(html):
+        cards.setdefault(match["level"], match["id"])
+    return cards.get("emergency") or cards.get("urgent")
 
 
 def sanitize(html: str) -> str:

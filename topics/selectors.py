@@ -304,6 +304,16 @@ def neighbourhood(*, topic: Topic) -> Neighbourhood:
     )
 
 
+# Home's "Start here": the questions most readers arrive with, in the order a newcomer needs them.
+START_HERE = ("insulin-resistance", "prediabetes-and-type-2-diabetes", "getting-tested", "low-blood-sugar")
+
+
+def start_here_topics() -> list[Topic]:
+    """The published topics of START_HERE, in its order (a topic not published is left out)."""
+    found = {topic.slug: topic for topic in Topic.objects.health_topics().filter(slug__in=START_HERE)}
+    return [found[slug] for slug in START_HERE if slug in found]
+
+
 def suggested_topics(*, limit: int = 5) -> list[Topic]:
     """Where to start when a search finds nothing: the first topics of the first groups."""
     return [topic for group in topics_by_kind(per_group=2) for topic in group.topics][:limit]

@@ -84,7 +84,13 @@ def _home_url(persona: Persona) -> str:
 
 def _home_context(persona: Persona, *, chosen: bool) -> dict:
     groups = selectors.topics_by_kind(per_group=HOME_TOPICS_PER_GROUP, persona=persona)
-    return {"persona": persona, "chosen": chosen, "personas": selectors.all_personas(), "groups": groups}
+    return {
+        "persona": persona,
+        "chosen": chosen,
+        "personas": selectors.all_personas(),
+        "groups": groups,
+        "start_here": selectors.start_here_topics(),
+    }
 
 
 @require_safe
@@ -175,6 +181,9 @@ def _variant_context(request: HttpRequest, choice: selectors.PageChoice) -> dict
         "around": around,
         "canonical_url": canonical_url,
         "trust": panel,
+        # "On this page" and "When to get help now", read from the page's own headings.
+        "sections": rendering.page_sections(page.html),
+        "get_help": rendering.most_urgent_card(page.html),
         "json_ld": structured_data.script_tag(
             structured_data.medical_web_page(
                 variant=variant,

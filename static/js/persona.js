@@ -39,6 +39,14 @@
     }
   });
 
+  // The snapshot keeps attributes, not what a reader typed: without this, Back to a search
+  // shows the results for one query under a box holding another.
+  document.addEventListener("htmx:beforeHistorySave", function () {
+    document.querySelectorAll('input[type="search"]').forEach(function (input) {
+      input.setAttribute("value", input.value);
+    });
+  });
+
   // The article's swap brings no <title>: take the new one from the article itself.
   document.addEventListener("htmx:afterSettle", function () {
     var article = document.querySelector("article[data-title]");

@@ -11,6 +11,20 @@
       window.print();
     }
   });
+  // Printed pages show what is one tap away on screen: the trust panel's steps and dates.
+  var opened = [];
+  window.addEventListener("beforeprint", function () {
+    document.querySelectorAll("details.trust-panel:not([open])").forEach(function (details) {
+      details.open = true;
+      opened.push(details);
+    });
+  });
+  window.addEventListener("afterprint", function () {
+    opened.forEach(function (details) {
+      details.open = false;
+    });
+    opened = [];
+  });
   if (new URLSearchParams(window.location.search).get("print") === "1") {
     window.addEventListener("load", function () {
       window.print();

@@ -146,6 +146,10 @@ def test_risk_test_with_and_without_javascript(open_tab):
         )
         if javascript:
             expect(result).to_be_focused()
+            # The score heading is on screen, not scrolled off the top by the swap.
+            heading = result.get_by_role("heading", name="Your score: 7 points")
+            expect(heading).to_be_in_viewport()
+            assert heading.evaluate("(h) => h.getBoundingClientRect().top") >= 0
             assert tab.errors == []
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 

@@ -10,7 +10,7 @@ through here:
 - admin's "Delete selected" and cascades: `post_delete` for each row deleted, and the
   queryset's own `delete()`;
 - queryset `update()`, `bulk_create()` and `bulk_update()` (scripts, data migrations,
-  `Variant.refresh_search_vector`), which send no signals: `InvalidatingQuerySet`, the
+  `topics.search.index`), which send no signals: `InvalidatingQuerySet`, the
   base of every public-content model's manager;
 - many-to-many changes (a topic's related topics, a disclaimer's personas): `m2m_changed`.
 

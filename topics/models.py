@@ -366,13 +366,6 @@ class Topic(InvalidatesPages):
     def __str__(self) -> str:
         return self.title
 
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        # A topic's title and other names are part of how its pages are found.
-        for variant in self.variants.published():
-            variant.topic = self
-            variant.refresh_search_vector()
-
     def get_absolute_url(self) -> str:
         if self.kind == self.Kind.ABOUT:
             page = about_page_name(self.slug)
@@ -714,13 +707,6 @@ class Variant(InvalidatesPages):
             reading_grade=self.reading_grade,
             updated=timezone.localdate(self.updated_at) if self.updated_at else None,
         )
-
-    def refresh_search_vector(self) -> None:
-        """Store the weighted search document of the live text (PostgreSQL full-text search only)."""
-        if connection.vendor == "postgresql" and self.is_live:
-            from topics.search import search_vector_for
-
-            Variant.objects.filter(pk=self.pk).update(search_vector=search_vector_for(self))
 
     def clean(self) -> None:
         errors = []

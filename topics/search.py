@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.functions import Coalesce, Greatest
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -90,7 +92,8 @@ def search(query: str, persona: Persona, *, reader_chosen: bool = True, exact: b
     if not TOKEN_RE.search(query):
         return Results(query=query)
     if not reader_chosen and search_vocabulary.for_caregiver(query):
-        persona = Persona.objects.filter(slug="caregiver").first() or persona
+        # The reader who looks after someone, found by the personas' data (schema.org audience).
+        persona = Persona.objects.filter(audience_type="Caregiver").order_by("order").first() or persona
     suggestion, likeness = corrections(query)
     corrected = bool(suggestion) and not exact and likeness >= CONFIDENT_CORRECTION
     searched = suggestion if corrected else query
@@ -289,6 +292,26 @@ def _likeness(similarity: float | None) -> float:
 def _highlighted(marked: str) -> SafeString:
     """Escape a snippet, then turn PostgreSQL's markers into <mark> elements."""
     return mark_safe(escape(marked or "").replace("\x02", "<mark>").replace("\x03", "</mark>"))
+
+
+def index(variant: Variant) -> None:
+    """Store the weighted search document of a live page (PostgreSQL full-text search only).
+
+    Called by publishing (topics.workflow) and when a topic's names change (below): the
+    models know nothing of search, so search's rules live here alone.
+    """
+    if connection.vendor == "postgresql" and variant.is_live:
+        Variant.objects.filter(pk=variant.pk).update(search_vector=search_vector_for(variant))
+
+
+@receiver(post_save, sender=Topic, dispatch_uid="topics.search.reindex_topic")
+def reindex_topic(sender, instance: Topic, raw: bool = False, **kwargs) -> None:
+    """A topic's title and other names are part of how its pages are found."""
+    if raw:
+        return  # loaddata: the rows arrive as they were, search documents included
+    for variant in instance.variants.published():
+        variant.topic = instance
+        index(variant)
 
 
 def search_vector_for(variant: Variant):

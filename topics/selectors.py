@@ -44,6 +44,17 @@ class PageChoice:
     def is_fallback(self) -> bool:
         return self.variant.persona_id != self.requested.pk
 
+    @property
+    def handout(self) -> Persona | None:
+        """On a page for clinicians, the default reader's page to print for a patient, if published.
+
+        Read from the personas' data (schema.org's "Clinician" audience, the default flag),
+        so renaming or adding a reader needs no code.
+        """
+        if self.variant.persona.audience_type != "Clinician":
+            return None
+        return next((persona for persona in self.available if persona.is_default), None)
+
 
 def persona_from_slug(*, slug: str | None) -> Persona | None:
     """A persona for an untrusted slug (cookie, form, URL); None when it names no persona."""

@@ -34,7 +34,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from topics import notifications, readability
+from topics import notifications, readability, search
 from topics.models import Reviewer, ReviewEvent, StaleRevision, Variant
 
 # What an editor writes; everything else on a variant is the workflow's.
@@ -247,7 +247,7 @@ def publish(
         row.save()
         action = ReviewEvent.Action.APPROVED if reviewer else ReviewEvent.Action.RELEASED
         event = _record(row, action, by=by, reviewer=reviewer, note=notes, override_reason=row.grade_override_reason)
-        row.refresh_search_vector()
+        search.index(row)
     _copy_back(row, variant)
     if reviewer:
         notifications.review_decided(variant, event)

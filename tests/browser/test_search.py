@@ -24,7 +24,7 @@ def test_results_update_as_you_type_without_a_reload(open_tab):
     # A small typo still finds the page.
     box.fill("")
     box.press_sequentially("acanthosys", delay=40)
-    expect(results.get_by_role("link", name="Acanthosis nigricans")).to_be_visible()
+    expect(results.get_by_role("link", name="Acanthosis nigricans", exact=True)).to_be_visible()
 
     # Nothing found: said kindly, with places to start.
     box.fill("zebra")

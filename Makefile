@@ -44,11 +44,13 @@ serve: $(STAMP)
 
 ## Speed of the production configuration (gunicorn + wrk), then of the editor's grade panel
 ## and save for hostile bodies, then the page cache's key count under 2,000 hostile query
-## strings (Redis at 127.0.0.1:6379 db 14, or BENCH_REDIS_URL); all append to bench/RESULTS.md.
+## strings (Redis at 127.0.0.1:6379 db 14, or BENCH_REDIS_URL), search relevance per reader and
+## /healthz and a cached page under 500 slow clients; the first three append to bench/RESULTS.md.
 ## BENCH_ARGS="--topics 2000" measures with 2,000 generated topics as well.
 bench: $(STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS); status=$$?; $(BIN)/python bench/editor_inputs.py && \
-	$(BIN)/python bench/cache_keys.py && $(BIN)/python bench/search_relevance.py && exit $$status
+	$(BIN)/python bench/cache_keys.py && $(BIN)/python bench/search_relevance.py && \
+	$(BIN)/python bench/slow_clients.py && exit $$status
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

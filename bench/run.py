@@ -200,6 +200,22 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
 
 
+def server_env(work: Path, port: int) -> dict[str, str]:
+    """The production settings on 127.0.0.1:port, with a new SQLite database in work unless DATABASE_URL is set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
+    env.update(
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_LOG_LEVEL="WARNING",
+        DJANGO_SITE_URL=f"http://127.0.0.1:{port}",
+        WEB_CONCURRENCY="2",
+        PORT=str(port),
+    )
+    env.setdefault("DATABASE_URL", f"sqlite:///{work / 'bench.sqlite3'}")
+    return env
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--topics", type=int, default=0, help="generated topics to add (four personas each)")
@@ -212,17 +228,7 @@ def main() -> int:
         return 2
 
     work = Path(tempfile.mkdtemp(prefix="insr-bench-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_LOG_LEVEL="WARNING",
-        DJANGO_SITE_URL=f"http://127.0.0.1:{PORT}",
-        WEB_CONCURRENCY="2",
-        PORT=str(PORT),
-    )
-    env.setdefault("DATABASE_URL", f"sqlite:///{work / 'bench.sqlite3'}")
+    env = server_env(work, PORT)
     run(PYTHON, "manage.py", "collectstatic", "--no-input", "-v0", env=env)
     run(PYTHON, "manage.py", "migrate", "--no-input", "-v0", env=env)
     run(PYTHON, "manage.py", "import_content", env=env)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -29,6 +28,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from run import server_env  # the same server settings as the throughput bench
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PORT = int(os.environ.get("BENCH_SLOW_PORT", "8043"))
@@ -38,17 +39,7 @@ TOPIC = "/topics/insr-gene/patient/"
 
 def start_server(extra: list[str]) -> tuple[subprocess.Popen, Path]:
     work = Path(tempfile.mkdtemp(prefix="insr-slow-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    env.update(
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SECURE_SSL_REDIRECT="0",
-        DJANGO_LOG_LEVEL="WARNING",
-        DJANGO_SITE_URL=f"http://127.0.0.1:{PORT}",
-        WEB_CONCURRENCY="2",
-        PORT=str(PORT),
-    )
-    env.setdefault("DATABASE_URL", f"sqlite:///{work / 'slow.sqlite3'}")
+    env = server_env(work, PORT)
     for command in (["collectstatic", "--no-input", "-v0"], ["migrate", "--no-input", "-v0"], ["import_content"]):
         subprocess.run([PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
     server = subprocess.Popen(

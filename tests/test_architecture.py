@@ -80,3 +80,14 @@ def test_personas_are_data_no_code_or_template_names_a_persona_by_its_slug():
                 if literal.search(line):
                     found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     assert found == []
+
+
+def test_template_comments_with_hash_braces_stay_on_one_line():
+    # Django prints a {# ... #} comment that spans lines as text on the page: use {% comment %}.
+    broken = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in (ROOT / "templates").rglob("*.html")
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "{#" in line and "#}" not in line[line.index("{#") :]
+    ]
+    assert broken == []

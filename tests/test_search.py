@@ -84,6 +84,26 @@ def test_search_as_you_type_returns_the_results_fragment(client, shipped, db):
     assert "HX-Request" in response["Vary"]
 
 
+def test_the_header_box_gets_a_short_list_of_pages_as_the_reader_types(client, shipped, db):
+    response = client.get("/search/", {"q": "PCOS", "suggest": "1"}, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.startswith('<ul aria-label="Suggested pages">') and "<html" not in html
+    assert 'href="/topics/polycystic-ovary-syndrome/patient/"' in html
+    assert html.count("<li>") <= 6  # five pages at most, and the link to all results
+    assert 'href="/search/?q=PCOS">All results for' in html
+    # Cached apart from the results fragment and the full page, which stay as they were.
+    fragment = client.get("/search/", {"q": "PCOS"}, headers={"HX-Request": "true"}).content.decode()
+    assert fragment.lstrip().startswith('<section id="results"')
+    page = client.get("/search/", {"q": "PCOS", "suggest": "1"}).content.decode()
+    assert "<html" in page and '<section id="results"' in page
+    # Nothing found: no list at all, so the box shows nothing.
+    empty = client.get("/search/", {"q": "zebra", "suggest": "1"}, headers={"HX-Request": "true"})
+    assert empty.content.decode().strip() == ""
+    # Sent twice, the switch is refused like any repeated parameter.
+    twice = client.get("/search/?q=PCOS&suggest=1&suggest=1", headers={"HX-Request": "true"})
+    assert twice.status_code == 400
+
+
 def test_search_follows_the_remembered_persona(client, shipped, db):
     client.cookies["persona"] = "student"
     response = client.get("/search/", {"q": "CD220"})

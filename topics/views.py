@@ -299,7 +299,7 @@ def glossary_term(request: HtmxHttpRequest, term: str) -> HttpResponse:
 # Anyone can type a new search: those pages are kept ten minutes, not a day, so a flood of
 # distinct searches cannot keep growing the cache.
 @cached_page(
-    query={"q": caching.plain_text, "persona": caching.as_given, "exact": caching.flag},
+    query={"q": caching.plain_text, "persona": caching.as_given, "exact": caching.flag, "suggest": caching.flag},
     vary_on_persona=True,
     seconds=600,
 )
@@ -330,7 +330,8 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
         context["suggestions"] = selectors.suggested_topics()
     template = "topics/search.html"
     if request.htmx and not request.htmx.history_restore_request:
-        template += "#results"
+        # The header's box asks for its short list (suggest=1); the search page's own form, for its results.
+        template += "#suggestions" if request.GET.get("suggest") == "1" else "#results"
     return _mark_persona_source(render(request, template, context), in_url=in_url)
 
 

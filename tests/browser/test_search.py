@@ -56,3 +56,39 @@ def test_home_search_follows_the_persona_just_chosen(open_tab):
     first = page.locator("#results .search-hits a").first
     expect(first).to_have_attribute("href", re.compile(r"/student/$"))
     assert tab.errors == []
+
+
+def test_the_header_box_suggests_pages_as_you_type_on_every_page(open_tab):
+    tab = open_tab()
+    page = tab.page
+    page.goto("/topics/insulin-resistance/patient/")
+    box = page.get_by_role("searchbox", name="Search the site")
+    box.press_sequentially("PCOS", delay=40)
+    suggestions = page.get_by_role("list", name="Suggested pages")
+    link = suggestions.get_by_role("link", name=re.compile("Polycystic ovary syndrome"))
+    expect(link).to_be_visible()
+    # Over the page, under the box: it hides no part of the box itself.
+    box_bottom = box.bounding_box()["y"] + box.bounding_box()["height"]
+    assert suggestions.bounding_box()["y"] >= box_bottom - 1
+    link.click()
+    expect(page).to_have_url(re.compile(r"/topics/polycystic-ovary-syndrome/patient/$"))
+    assert tab.errors == []
+
+
+def test_after_back_the_search_box_holds_the_words_the_results_are_for(open_tab):
+    tab = open_tab()
+    page = tab.page
+    page.goto("/search/")
+    box = page.get_by_role("searchbox", name="Search topics and words")
+    box.press_sequentially("HHF5", delay=40)
+    expect(page).to_have_url(re.compile(r"q=HHF5"))
+    box.fill("")
+    box.press_sequentially("PCOS", delay=40)
+    expect(page).to_have_url(re.compile(r"q=PCOS"))
+    page.locator("#results .search-hits a").first.click()
+    expect(page).to_have_url(re.compile(r"/topics/polycystic-ovary-syndrome/"))
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"q=PCOS"))
+    expect(page.get_by_role("searchbox", name="Search topics and words")).to_have_value("PCOS")
+    expect(page.locator("#results")).to_contain_text("Polycystic ovary syndrome")
+    assert tab.errors == []

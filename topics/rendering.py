@@ -316,6 +316,7 @@ PAGE_IDS = frozenset(
         "on-this-page",
         "on-this-page-heading",
         "site-search-q",
+        "site-search-suggestions",
     }
 )
 # Ids the blocks give their own headings (topics.blocks): the key points' and each care card's.

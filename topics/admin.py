@@ -30,6 +30,7 @@ from topics.models import (
     Reference,
     Reviewer,
     ReviewEvent,
+    SearchTerm,
     Topic,
     Variant,
     VariantNeedingReview,
@@ -793,9 +794,6 @@ class ReviewerAdmin(SafeChangeListAdmin):
 
 
 # Imported here, beside its admin, so this block stands alone at the end of the file.
-from topics.models import SearchTerm  # noqa: E402
-
-
 @admin.register(SearchTerm)
 class SearchTermAdmin(admin.ModelAdmin):
     list_display = ["phrase", "means", "topic"]

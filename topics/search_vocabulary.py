@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from topics.caching import per_content_version
 from topics.models import SearchTerm
 from topics.readability import prose_text
 
@@ -41,11 +42,17 @@ class Expansion:
     topics: list[str] = field(default_factory=list)  # pages the visitor's words point to
 
 
+@per_content_version
+def _entries() -> list[tuple[str, str, str]]:
+    # Read once per content version, not on every search: editing a term bumps the version.
+    return list(SearchTerm.objects.values_list("phrase", "means", "topic"))
+
+
 def expand(query: str) -> Expansion:
     """The editors' vocabulary entries whose phrase the query contains, as whole words."""
     text = " " + " ".join(WORD_RE.findall(query.lower())) + " "
     found = Expansion()
-    for phrase, means, topic in SearchTerm.objects.values_list("phrase", "means", "topic"):
+    for phrase, means, topic in _entries():
         if f" {phrase} " in text:
             found.words += [w for w in WORD_RE.findall(means.lower()) if w not in found.words]
             if topic and topic not in found.topics:

@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 
-from topics.models import Persona, SiteVersion, Topic, check_markdown
+from topics import invalidation
+from topics.models import Persona, Topic, check_markdown
 
 # How long what visitors send is kept (the privacy page says the same, from these names).
 FEEDBACK_KEPT_DAYS = 365
@@ -103,7 +104,7 @@ class StoryPrompt(models.Model):
         # The share page is cached like any page: a new question must show at once.
         with transaction.atomic():
             super().save(*args, **kwargs)
-            SiteVersion.bump()
+            invalidation.bump()
 
     def clean(self) -> None:
         # Editors write it, so it meets the limits every editor's text meets, though it is shown as plain text.
@@ -112,7 +113,7 @@ class StoryPrompt(models.Model):
     def delete(self, *args, **kwargs):
         with transaction.atomic():
             result = super().delete(*args, **kwargs)
-            SiteVersion.bump()
+            invalidation.bump()
         return result
 
 
@@ -237,14 +238,14 @@ class Story(models.Model):
             # Approving, withdrawing or editing an approved story changes a public page:
             # bump the content version in the same transaction, so it shows at once.
             if shows:
-                SiteVersion.bump()
+                invalidation.bump()
         self._loaded_status = self.status
 
     def delete(self, *args, **kwargs):
         with transaction.atomic():
             result = super().delete(*args, **kwargs)
             if self.Status.APPROVED in (self.status, self._loaded_status):
-                SiteVersion.bump()
+                invalidation.bump()
         return result
 
     def clean(self) -> None:

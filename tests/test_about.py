@@ -14,8 +14,9 @@ from feedback import views as feedback_views
 from tests.test_content import NOTES_TO_OURSELVES
 from tests.test_workflow import change_url, form_data
 from topics import workflow
+from topics.content_files import CONTENT_DIR, ContentError, read_document
 from topics.exporting import export_content
-from topics.importing import CONTENT_DIR, ContentError, import_content, read_document
+from topics.importing import import_content
 from topics.models import Persona, Topic, Variant
 from topics.readability import prose_text
 from topics.search import search
@@ -265,7 +266,7 @@ def test_an_about_topic_made_in_admin_needs_an_about_slug(db):
 
 def test_rows_loaded_before_pages_carried_a_date_get_it_at_the_next_load(shipped):
     """An existing deploy: its rows were fingerprinted without the date, and are not taken for an editor's."""
-    from topics.importing import VariantRecord
+    from topics.content_files import VariantRecord
 
     for variant in Variant.objects.prefetch_related("review_events"):
         Variant.objects.filter(pk=variant.pk).update(written_on=None)

@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 
 from topics import caching, workflow
-from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, SiteVersion, Variant
+from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Variant
+from topics.versioning import SiteVersion
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "/topics/insr-gene/patient/"

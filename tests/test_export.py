@@ -21,16 +21,22 @@ from hypothesis import strategies as st
 
 from tests.conftest import restore_default_personas, wipe_content
 from topics import caching, workflow
-from topics.exporting import Flow, Word, document, export_content, quote, variant_files, yaml_lines
-from topics.importing import (
+from topics.content_files import (
     CONTENT_DIR,
     ContentError,
     EventRecord,
+    Flow,
     Text,
     VariantRecord,
-    import_content,
+    Word,
+    document,
+    front_matter,
+    quote,
     read_document,
+    variant_files,
 )
+from topics.exporting import export_content
+from topics.importing import import_content
 from topics.models import Reviewer, ReviewEvent, Topic, Variant
 
 T0 = datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.UTC)
@@ -137,7 +143,7 @@ def review_state() -> dict:
 
 
 def read_back(fields: dict):
-    return YAMLHandler().load("\n".join(yaml_lines(fields)))
+    return YAMLHandler().load(front_matter(fields))
 
 
 @given(st.text())
@@ -214,12 +220,9 @@ def test_file_layout_matches_the_shipped_files():
 
 
 def test_words_yaml_would_misread_are_quoted():
-    assert yaml_lines({"a": Word("yes"), "b": Word("2024"), "c": Word("null"), "d": Word("2026-12-01")}) == [
-        'a: "yes"',
-        'b: "2024"',
-        'c: "null"',
-        'd: "2026-12-01"',
-    ]
+    assert front_matter({"a": Word("yes"), "b": Word("2024"), "c": Word("null"), "d": Word("2026-12-01")}) == (
+        'a: "yes"\nb: "2024"\nc: "null"\nd: "2026-12-01"\n'
+    )
 
 
 # --- shipped content ---------------------------------------------------------------------------------

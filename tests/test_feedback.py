@@ -17,7 +17,8 @@ from feedback.models import FeedbackPage, PageFeedback, RateLimitHit, Story, Sto
 from feedback.views import STORIES_PER_HOUR
 from insr_site.client_ip import client_ip
 from topics.importing import import_content
-from topics.models import Persona, SiteVersion
+from topics.models import Persona
+from topics.versioning import SiteVersion
 
 PAGE = "/topics/insr-gene/patient/"
 SHARE = "/topics/insr-gene/patient/share/"

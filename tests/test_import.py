@@ -6,7 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from topics import workflow
-from topics.importing import CONTENT_DIR, import_content
+from topics.content_files import CONTENT_DIR
+from topics.importing import import_content
 from topics.models import Disclaimer, GlossaryTerm, Reference, Topic, Variant
 
 

@@ -5,7 +5,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 
-from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, SiteVersion, Topic, Variant
+from topics.models import Disclaimer, GlossaryTerm, Persona, Reference, Topic, Variant
+from topics.versioning import SiteVersion
 
 PAGE = "/topics/insr-gene/patient/"
 

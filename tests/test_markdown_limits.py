@@ -113,7 +113,7 @@ def test_the_migration_renders_existing_disclaimers_and_keeps_hostile_ones_plain
 def test_hostile_markdown_in_a_file_is_refused_naming_the_file(db, tmp_path, personas, path, text):
     import shutil
 
-    from topics.importing import CONTENT_DIR
+    from topics.content_files import CONTENT_DIR
 
     root = tmp_path / "content"
     shutil.copytree(CONTENT_DIR / "references", root / "references")

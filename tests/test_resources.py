@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from topics import resources
-from topics.exporting import export_content, topic_file
-from topics.importing import CONTENT_DIR, ContentError, import_content
+from topics.content_files import CONTENT_DIR, ContentError, topic_file
+from topics.exporting import export_content
+from topics.importing import import_content
 from topics.models import GlossaryTerm, Topic, distinct_names
 
 ENTRIES = [
@@ -92,7 +93,7 @@ def test_resources_round_trip_through_the_files(db, tmp_path):
 
 def test_rows_loaded_before_topics_had_resources_take_them_from_the_files(db, tmp_path):
     """The release brings resources to topics loaded by an earlier importer, not "kept as edited"."""
-    from topics.importing import fingerprint
+    from topics.content_files import fingerprint
 
     shutil.copytree(CONTENT_DIR, tmp_path / "content")
     import_content(tmp_path / "content")

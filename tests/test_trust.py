@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from tests.test_export import Clock
 from topics import workflow
-from topics.importing import CONTENT_DIR, import_content, read_document
+from topics.content_files import CONTENT_DIR, read_document
+from topics.importing import import_content
 from topics.models import Topic, Variant
 from topics.trust import trust_panel
 

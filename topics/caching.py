@@ -49,7 +49,7 @@ from django.shortcuts import render
 from django.urls import Resolver404, get_urlconf, resolve
 from django.utils.cache import patch_vary_headers
 
-from topics.models import SiteVersion
+from topics.versioning import SiteVersion
 
 try:
     import brotli  # pinned in requirements.txt; pages are gzip-only without it

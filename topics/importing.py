@@ -20,20 +20,27 @@ is left alone, and the report says why.
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
-import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from frontmatter.default_handlers import YAMLHandler
 
+from topics import invalidation, workflow
 from topics import resources as outside_resources
-from topics import workflow
+from topics.content_files import (
+    CONTENT_DIR,
+    DRAFT_SUFFIX,
+    REFERENCE_FIELDS,
+    ContentError,
+    Text,
+    VariantRecord,
+    as_lines,
+    check_markdown,
+    fingerprint,
+    read_document,
+)
 from topics.models import (
     ABOUT_SLUG,
     Disclaimer,
@@ -42,22 +49,10 @@ from topics.models import (
     Reference,
     Reviewer,
     ReviewEvent,
-    SiteVersion,
     Topic,
     Variant,
     about_page_name,
-    normalise_line,
 )
-from topics.rendering import TooComplex, check_complexity, normalise_text
-
-CONTENT_DIR = Path(__file__).resolve().parent / "content"
-
-REFERENCE_FIELDS = ["kind", "authors", "title", "source", "year", "details", "doi", "pmid", "url"]
-DRAFT_SUFFIX = ".draft.md"
-
-
-class ContentError(Exception):
-    """A content file that cannot be loaded; the message names the file."""
 
 
 @dataclass
@@ -77,240 +72,6 @@ class Report:
             f"{len(self.unchanged)} unchanged, {len(self.kept)} kept as edited in admin, "
             f"{len(self.left_alone)} left alone as newer than their files, "
             f"{len(self.withdrawn)} left withdrawn"
-        )
-
-
-# Values added to the files after rows were first loaded: left out of a fingerprint while
-# empty, so that a row loaded before they existed is still recognised as unchanged.
-ADDED_LATER = {"resources"}
-
-
-def fingerprint(values: dict) -> str:
-    values = {key: value for key, value in values.items() if value or key not in ADDED_LATER}
-    return hashlib.sha256(json.dumps(values, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def read_document(path: Path) -> tuple[dict, str]:
-    """A file's front matter and its body, exactly as written (only line endings normalised).
-
-    python-frontmatter's own loader strips the body, which would lose the indentation
-    of a first line; its YAML handler (safe loading) still reads the front matter.
-    """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ContentError(f"{path}: cannot read the file ({error})") from error
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    handler = YAMLHandler()
-    if not handler.detect(text):
-        return {}, text
-    try:
-        front, body = handler.split(text)
-        metadata = handler.load(front)
-    except Exception as error:  # YAML errors come in several types; all mean the same to an editor
-        raise ContentError(f"{path}: cannot read front matter ({error})") from error
-    if metadata is None:
-        metadata = {}
-    if not isinstance(metadata, dict):
-        raise ContentError(f"{path}: the front matter must be keys and values")
-    return metadata, body
-
-
-def check_markdown(text: str, path: Path) -> None:
-    """The complexity limits admin applies to every editor's Markdown, applied to a file."""
-    try:
-        check_complexity(normalise_text(text))
-    except TooComplex as error:
-        raise ContentError(f"{path}: {error}") from None
-
-
-def _lines(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value.strip()
-    return "\n".join(str(item).strip() for item in value)
-
-
-# ---------------------------------------------------------------------------
-# What the files say about one variant, whether read from them or from the database:
-# the exporter writes it, the importer compares and applies it.
-
-
-@dataclass(frozen=True)
-class Text:
-    title: str
-    summary: str
-    body: str
-
-
-@dataclass(frozen=True)
-class EventRecord:
-    """One step of the review record. ``reviewer`` is (name, credentials); ``by`` the username otherwise."""
-
-    action: str
-    revision: int
-    at: datetime.datetime
-    reviewer: tuple[str, str] | None = None
-    by: str = ""
-    note: str = ""
-    override_reason: str = ""
-
-    @classmethod
-    def from_event(cls, event: ReviewEvent) -> EventRecord:
-        reviewer = (event.reviewer.name, event.reviewer.credentials) if event.reviewer else None
-        by = "" if reviewer or event.user is None else event.user.get_username()
-        return cls(event.action, event.revision, event.at, reviewer, by, event.note, event.override_reason)
-
-    @property
-    def key(self) -> tuple[str, int, datetime.datetime]:
-        """What identifies a step across databases (as loading matches them)."""
-        return (self.action, self.revision, self.at)
-
-    def describe(self) -> str:
-        who = self.reviewer[0] if self.reviewer else self.by
-        return f"{self.action} (revision {self.revision}, {self.at:%Y-%m-%d %H:%M} UTC{', ' + who if who else ''})"
-
-    @property
-    def is_release(self) -> bool:
-        """The release loading a page from the files: what a file without a review record implies."""
-        return self.action == ReviewEvent.Action.RELEASED and not (
-            self.reviewer or self.by or self.note or self.override_reason
-        )
-
-
-@dataclass(frozen=True)
-class VariantRecord:
-    """A variant as its files describe it.
-
-    ``detailed`` is false for a page that only the release has published (what the
-    shipped files hold): then nothing but its texts and status goes out. Otherwise
-    the review fields, the working text's bookkeeping and the whole review record do.
-    """
-
-    status: str
-    working: Text
-    live: Text | None = None
-    # The day the live text was written or last changed (`updated` in the page's file).
-    updated: datetime.date | None = None
-    detailed: bool = False
-    reviewer: tuple[str, str] | None = None
-    last_reviewed: datetime.date | None = None
-    next_review_due: datetime.date | None = None
-    review_notes: str = ""
-    override_reason: str = ""
-    published_at: datetime.datetime | None = None
-    published_revision: int | None = None
-    revision: int | None = None
-    submitted_revision: int | None = None
-    submitted_at: datetime.datetime | None = None
-    submitted_by: str = ""
-    events: tuple[EventRecord, ...] = ()
-
-    @property
-    def has_draft(self) -> bool:
-        """A pending working text beside the live one: written to ``<persona>.draft.md``."""
-        return self.live is not None and (self.working != self.live or self.status != Variant.Status.PUBLISHED)
-
-    def fingerprint(self) -> str:
-        # The review record only grows, and is merged rather than compared. The submitter
-        # is an account that another database may not have, so it is not compared either.
-        values = dataclasses.asdict(self)
-        del values["events"], values["submitted_by"]
-        if values["updated"] is None:
-            # Left out rather than None, so rows loaded before pages carried a date keep
-            # their fingerprint: the next load then adds the date instead of taking the
-            # row for an editor's change.
-            del values["updated"]
-        return fingerprint(values)
-
-    @classmethod
-    def from_variant(cls, variant: Variant) -> VariantRecord:
-        live = Text(variant.live_title, variant.live_summary, variant.live_body) if variant.is_live else None
-        working = Text(variant.title, variant.summary, variant.body)
-        ordered = sorted(variant.review_events.all(), key=lambda event: (event.at, event.pk))
-        events = tuple(EventRecord.from_event(event) for event in ordered)
-        detailed = bool(
-            variant.reviewer_id
-            or variant.last_reviewed
-            or variant.next_review_due
-            or variant.review_notes
-            or variant.grade_override_reason
-            or not all(event.is_release for event in events)
-        )
-        updated = variant.written_on if live else None
-        if not detailed:
-            return cls(status=variant.status, working=working, live=live, updated=updated)
-        reviewer = variant.reviewer
-        return cls(
-            status=variant.status,
-            working=working,
-            live=live,
-            updated=updated,
-            detailed=True,
-            reviewer=(reviewer.name, reviewer.credentials) if reviewer else None,
-            last_reviewed=variant.last_reviewed,
-            next_review_due=variant.next_review_due,
-            review_notes=variant.review_notes,
-            override_reason=variant.grade_override_reason,
-            published_at=variant.published_at,
-            published_revision=variant.published_revision if live else None,
-            revision=variant.revision,
-            submitted_revision=variant.submitted_revision,
-            submitted_at=variant.submitted_at,
-            submitted_by=variant.submitted_by.get_username() if variant.submitted_by else "",
-            events=events,
-        )
-
-    @classmethod
-    def from_files(cls, path: Path, draft_path: Path | None) -> VariantRecord:
-        meta, body = read_document(path)
-        status = _status(meta, path)
-        text = _text(meta, body, path)
-        if status == Variant.Status.PUBLISHED:
-            live = text
-            if draft_path is not None:
-                working_meta, draft_body = read_document(draft_path)
-                working, working_status = _text(working_meta, draft_body, draft_path), _status(working_meta, draft_path)
-                if working_status == Variant.Status.PUBLISHED:
-                    raise ContentError(f"{draft_path}: a draft's status is draft or review; the live text is {path}")
-            else:
-                working_meta, working, working_status = meta, text, status
-        else:
-            if draft_path is not None:
-                raise ContentError(f"{draft_path}: {path.name} is not published, so it holds the working text itself")
-            live, working_meta, working, working_status = None, meta, text, status
-        updated = _date(meta.get("updated"), "updated", path)
-        if updated is not None and live is None:
-            raise ContentError(f"{path}: updated is the day the published text was written; this page is not published")
-        review = _mapping(meta.get("review"), "review", path)
-        events = meta.get("review_record")
-        if not review and events is None:
-            return cls(status=working_status, working=working, live=live, updated=updated)
-        if events is not None and not isinstance(events, list):
-            raise ContentError(f"{path}: review_record must be a list of steps")
-        working_path = draft_path or path
-        reviewer = review.get("reviewer")
-        if live is None and ("published_at" in review or "revision" in review):
-            raise ContentError(f"{path}: a page that is not published has no published_at or revision in review")
-        return cls(
-            status=working_status,
-            working=working,
-            live=live,
-            updated=updated,
-            detailed=True,
-            reviewer=(str(reviewer), str(review.get("credentials") or "")) if reviewer else None,
-            last_reviewed=_date(review.get("last_reviewed"), "review: last_reviewed", path),
-            next_review_due=_date(review.get("next_review_due"), "review: next_review_due", path),
-            review_notes=str(review.get("notes") or ""),
-            override_reason=str(review.get("grade_override_reason") or ""),
-            published_at=_moment(review.get("published_at"), "review: published_at", path),
-            published_revision=_number(review.get("revision"), "review: revision", path),
-            revision=_number(working_meta.get("revision"), "revision", working_path),
-            submitted_revision=_number(working_meta.get("submitted_revision"), "submitted_revision", working_path),
-            submitted_at=_moment(working_meta.get("submitted_at"), "submitted_at", working_path),
-            submitted_by=str(working_meta.get("submitted_by") or ""),
-            events=tuple(_event(step, path) for step in events or []),
         )
 
 
@@ -368,89 +129,6 @@ def _held(record: VariantRecord) -> str:
 
 def _revision(number: int | None) -> str:
     return "none" if number is None else f"revision {number}"
-
-
-STATUSES = {status for status, _ in Variant.Status.choices}
-ACTIONS = {action for action, _ in ReviewEvent.Action.choices}
-
-
-def _status(meta: dict, path: Path) -> str:
-    status = str(meta.get("status") or Variant.Status.DRAFT)
-    if status not in STATUSES:
-        raise ContentError(f"{path}: status must be one of {', '.join(sorted(STATUSES))}")
-    return status
-
-
-def _text(meta: dict, body: str, path: Path) -> Text:
-    # Stored as the model stores text, so the fingerprint matches what a save keeps.
-    text = Text(
-        normalise_line(str(meta.get("title") or "")),
-        normalise_line(str(meta.get("summary") or "")),
-        normalise_text(body),
-    )
-    if len(text.summary) > 160:
-        raise ContentError(f"{path}: summary is longer than 160 characters")
-    return text
-
-
-def _mapping(value, name: str, path: Path) -> dict:
-    if value is None:
-        return {}
-    if not isinstance(value, dict):
-        raise ContentError(f"{path}: {name} must be keys and values")
-    return value
-
-
-def _date(value, name: str, path: Path) -> datetime.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
-        return value
-    try:
-        return datetime.date.fromisoformat(str(value))
-    except ValueError:
-        raise ContentError(f"{path}: {name} must be a date such as 2026-12-01") from None
-
-
-def _moment(value, name: str, path: Path) -> datetime.datetime | None:
-    if value in (None, ""):
-        return None
-    try:
-        moment = value if isinstance(value, datetime.datetime) else datetime.datetime.fromisoformat(str(value))
-    except ValueError:
-        raise ContentError(f"{path}: {name} must be a time such as 2026-12-01T09:30:00+00:00") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment.astimezone(datetime.UTC)
-
-
-def _number(value, name: str, path: Path) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ContentError(f"{path}: {name} must be a whole number")
-    return value
-
-
-def _event(step, path: Path) -> EventRecord:
-    step = _mapping(step, "each step of review_record", path)
-    action = str(step.get("action") or "")
-    if action not in ACTIONS:
-        raise ContentError(f"{path}: review_record action must be one of {', '.join(sorted(ACTIONS))}")
-    revision = _number(step.get("revision"), "review_record revision", path)
-    at = _moment(step.get("at"), "review_record at", path)
-    if revision is None or at is None:
-        raise ContentError(f"{path}: every step of review_record has a revision and a time (at)")
-    reviewer = step.get("reviewer")
-    return EventRecord(
-        action=action,
-        revision=revision,
-        at=at,
-        reviewer=(str(reviewer), str(step.get("credentials") or "")) if reviewer else None,
-        by=str(step.get("by") or ""),
-        note=str(step.get("note") or ""),
-        override_reason=str(step.get("override_reason") or ""),
-    )
 
 
 # ---------------------------------------------------------------------------
@@ -552,7 +230,7 @@ def _import_glossary(root: Path, report: Report) -> None:
         check_markdown(body, path)
         values = {
             "term": str(meta.get("term") or path.stem),
-            "other_forms": _lines(meta.get("other_forms")),
+            "other_forms": as_lines(meta.get("other_forms")),
             "definition": body.strip(),
         }
         _sync(
@@ -825,7 +503,7 @@ def _import_topics(root: Path, report: Report, personas: dict[str, Persona]) -> 
             "title": str(meta.get("title") or slug),
             "kind": kind,
             "summary": str(meta.get("summary") or ""),
-            "other_names": _lines(meta.get("other_names")),
+            "other_names": as_lines(meta.get("other_names")),
             "order": int(meta.get("order") or 0),
             "resources": resources,
             "m2m_related": related,
@@ -884,5 +562,5 @@ def import_content(root: Path = CONTENT_DIR) -> Report:
     if report.created or report.updated or rerendered:
         # Review fields are restored with queryset updates, which do not bump the content
         # version by themselves: pages must show the restored review line at once.
-        SiteVersion.bump()
+        invalidation.bump()
     return report

@@ -23,12 +23,12 @@ from __future__ import annotations
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from topics.versioning import SiteVersion
+
 _M2M_CHANGES = {"post_add", "post_remove", "post_clear"}
 
 
 def bump() -> None:
-    from topics.models import SiteVersion
-
     SiteVersion.bump()
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from topics.content_files import CONTENT_DIR
 from topics.exporting import export_content
-from topics.importing import CONTENT_DIR
 from topics.models import Topic
 
 

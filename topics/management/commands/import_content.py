@@ -2,7 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from topics.importing import CONTENT_DIR, ContentError, import_content
+from topics.content_files import CONTENT_DIR, ContentError
+from topics.importing import import_content
 
 
 class Command(BaseCommand):

@@ -102,11 +102,13 @@ def record_hit(request: HttpRequest, bucket: str, limit: int) -> bool:
 # dodge harvesters, and a moderator would have to find them by eye.
 _DOT = r"(?:\s*(?:[.．。]|\(dot\)|\[dot\])\s*|\s+dot\s+)"
 EMAIL = re.compile(rf"[\w.+%-]+\s*(?:[@＠﹫]|\(at\)|\[at\])\s*[\w-]+(?:{_DOT}[\w-]+)+", re.IGNORECASE)
-# A bare " at " is ordinary English ("we met at lunch. Then"): it counts only with the dot
-# written out ("john at example dot com") or a tight dot before the domain's ending.
+# A bare " at " is ordinary English ("we met at lunch.Then"): it counts only with the dot
+# written out ("john at example dot com") or a tight dot before a common domain ending, so a
+# sentence run into the next one is not taken for an address.
+_ENDINGS = "com|org|net|edu|gov|mil|info|biz|io|co|us|uk|ca|mx|es|de|fr|au|in|ie|nz|me|app|health"
 EMAIL_IN_WORDS = re.compile(
     r"[\w.+%-]+\s+at\s+[\w-]+(?:(?:\s+dot\s+|\s*\(dot\)\s*|\s*\[dot\]\s*)[\w-]+)+"
-    r"|[\w.+%-]+\s+at\s+[\w-]+(?:[.．][\w-]+)*[.．][a-z]{2,}\b",
+    rf"|[\w.+%-]+\s+at\s+[\w-]+(?:[.．][\w-]+)*[.．](?:{_ENDINGS})\b",
     re.IGNORECASE,
 )
 # Seven or more digits, possibly broken up by spaces, dots, dashes of any kind (hyphen, en and

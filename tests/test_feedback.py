@@ -403,6 +403,10 @@ def test_contact_details_are_masked_and_held(client, story_topic):
         ("Mail jo＠example.org now", "Mail [hidden] now"),
         ("Call 555–123–4567 or 555—123—4567.", "Call [hidden] or [hidden]."),
         ("We met at lunch. Then I was diagnosed at age 45.", None),
+        # A sentence run into the next is not an address; an address in capitals still is.
+        ("We met at lunch.Then I was at home.Now I walk.", None),
+        ("WRITE TO JOHN AT EXAMPLE.COM", "WRITE TO [hidden]"),
+        ("Write to jo at mail.example.co.uk today", "Write to [hidden] today"),
         ("From 2019–2021 I ate less.", None),
     ],
 )

@@ -34,6 +34,7 @@ import contextvars
 import gzip
 import hashlib
 import logging
+import mmap
 import os
 import threading
 import time
@@ -394,14 +395,63 @@ def _content_version() -> int:
 _sqlite_seen: tuple[int, int] | None = None
 
 
+class SqliteHeader:
+    """The first bytes of the SQLite file, read through a shared memory map: no system call.
+
+    SQLite writes its pages with pwrite; Linux keeps one page cache per file, so a map
+    of the file sees each commit's new change counter the moment it is written. A read
+    that makes a system call lets go of the interpreter lock, and under load getting it
+    back cost a cached page more than all its Python. The file is looked up by name
+    again every second, so a database file replaced under the server is mapped anew.
+    """
+
+    RECHECK_SECONDS = 1.0
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.mapped: tuple | None = None  # (name, (device, inode), map, checked at)
+
+    def read(self, name) -> bytes | None:
+        mapped = self.mapped
+        if mapped is None or mapped[0] != name or time.monotonic() - mapped[3] >= self.RECHECK_SECONDS:
+            mapped = self._map(name)
+            if mapped is None:
+                return None
+        return mapped[2][:28]
+
+    def _map(self, name) -> tuple | None:
+        with self.lock:
+            try:
+                stat = os.stat(name)
+                mapped = self.mapped
+                if mapped is not None and mapped[0] == name and mapped[1] == (stat.st_dev, stat.st_ino):
+                    self.mapped = (*mapped[:3], time.monotonic())
+                    return self.mapped
+                with open(name, "rb") as file:
+                    view = mmap.mmap(file.fileno(), 100, access=mmap.ACCESS_READ)  # the header
+            except (OSError, TypeError, ValueError):  # no file, a name that is no file, too short
+                self.mapped = None
+                return None
+            self.mapped = (name, (stat.st_dev, stat.st_ino), view, time.monotonic())
+            return self.mapped
+
+    def forget(self) -> None:
+        with self.lock:
+            self.mapped = None
+
+
+sqlite_header = SqliteHeader()
+
+
 def _sqlite_version() -> int:
     """The content version, read again only after some commit changed the database file.
 
     In SQLite's default (rollback journal) mode every committed write increments a counter
     in the file's header (https://www.sqlite.org/fileformat.html, offset 24); reading it is
-    one pread, against a query per cached page. The counter is read before the version, so
-    a version stored with a counter can only be newer than that counter, never older. In
-    WAL mode, with a database in memory, or on any error, the query answers as before.
+    a memory read (SqliteHeader), against a query per cached page. The counter is read
+    before the version, so a version stored with a counter can only be newer than that
+    counter, never older. In WAL mode, with a database in memory, or on any error, the
+    query answers as before.
     """
     global _sqlite_seen
     counter, version = _sqlite_known_version()
@@ -418,15 +468,8 @@ def _sqlite_known_version() -> tuple[int | None, int | None]:
 
     The counter is None when the file cannot tell (WAL, no file, an error).
     """
-    try:
-        fd = os.open(settings.DATABASES["default"]["NAME"], os.O_RDONLY)
-        try:
-            header = os.pread(fd, 28, 0)
-        finally:
-            os.close(fd)
-    except (OSError, TypeError):
-        return None, None
-    if len(header) < 28 or header[18] == 2:  # too short, or WAL (the counter stays still)
+    header = sqlite_header.read(settings.DATABASES["default"]["NAME"])
+    if header is None or header[18] == 2:  # no file, or WAL (the counter stays still)
         return None, None
     counter = int.from_bytes(header[24:28], "big")
     seen = _sqlite_seen
@@ -966,6 +1009,7 @@ def clear() -> None:
         pass
     global _sqlite_seen
     _sqlite_seen = None
+    sqlite_header.forget()
     recent_pages.clear()
     _paths.cache_clear()
     with _memo_lock:

@@ -245,3 +245,37 @@ def test_a_committed_change_is_never_answered_with_the_page_before_it(site, insr
     before = counted.calls
     assert b"Changed after the early hit" in call(early, environ(PAGE))[2]
     assert counted.calls == before, "the new page is answered early in its turn"
+
+
+def test_the_sqlite_change_counter_is_seen_through_the_map_at_once_and_a_replaced_file_is_mapped_anew(
+    tmp_path, monkeypatch
+):
+    import os
+    import sqlite3
+
+    def make(path):
+        with sqlite3.connect(path) as db:
+            db.execute("CREATE TABLE t (x)")
+        return path
+
+    def counter(header: bytes) -> int:
+        return int.from_bytes(header[24:28], "big")
+
+    name = str(make(tmp_path / "site.sqlite3"))
+    header = caching.SqliteHeader()
+    first = counter(header.read(name))
+    with sqlite3.connect(name) as db:
+        db.execute("INSERT INTO t VALUES (1)")
+    assert counter(header.read(name)) == first + 1, "a commit shows on the next read"
+    # A new file under the same name (a restored copy): mapped again once it is looked up again.
+    replacement = make(tmp_path / "restored.sqlite3")
+    with sqlite3.connect(replacement) as db:
+        for n in range(5):
+            db.execute("INSERT INTO t VALUES (?)", [n])
+            db.commit()
+    os.replace(replacement, name)
+    monkeypatch.setattr(header, "RECHECK_SECONDS", 0.0)
+    assert counter(header.read(name)) != first + 1
+    assert header.read(str(tmp_path / "missing.sqlite3")) is None
+    (tmp_path / "empty.sqlite3").write_bytes(b"")
+    assert header.read(str(tmp_path / "empty.sqlite3")) is None

@@ -21,7 +21,9 @@ PostgreSQL it is pushed to each process instead, and on SQLite it is read again 
 after the database file's change counter moved, so a cached page runs no query.
 The cache sits in middleware just inside WhiteNoise, so a cached page skips the
 session, CSRF, authentication and the view entirely. Pages are stored gzipped once
-and sent compressed to every browser that accepts it.
+and sent compressed to every browser that accepts it. In front of Django itself,
+EarlyHits answers most hits from the WSGI environ alone, replaying the status and
+headers the whole site sent for that page; what it cannot answer exactly, Django does.
 
 The shared cache (Redis) is an accelerator, never a dependency: when it fails or is
 slow, pages are rendered as if it were empty, one warning is logged per minute, and

@@ -211,11 +211,16 @@ FALL_THROUGH = [
     ("GET", "/topics/insr-gene/", {}, b""),
     ("GET", "/healthz", {}, b""),
     ("GET", "/no-such-page/", {}, b""),
+    ("GET", "/?" + "&".join(f"a{n}=1" for n in range(2500)), {}, b""),
 ]
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("method", "url", "headers", "body"), FALL_THROUGH)
+@pytest.mark.parametrize(
+    ("method", "url", "headers", "body"),
+    FALL_THROUGH,
+    ids=[f"{method} {url[:40]} {' '.join(headers)}" for method, url, headers, _ in FALL_THROUGH],
+)
 def test_requests_the_site_may_answer_otherwise_always_reach_it(site, method, url, headers, body):
     early, django, counted = site
     for coding in CODINGS[:2]:  # the page is cached, and answered early, first

@@ -842,10 +842,13 @@ class EarlyHits:
         self.hosts: dict[str, bool] = {}
 
     def __call__(self, environ, start_response):
-        request = self._eligible(environ)
+        try:
+            request = self._eligible(environ)
+            answer = self._replay(request) if request is not None else None
+        except Exception:  # noqa: BLE001  odd input (2,000 parameters, ...): Django's to answer, as a 4xx page
+            request = answer = None
         if request is None:
             return self.app(environ, start_response)
-        answer = self._replay(request)
         if answer is not None:
             status, headers, body = answer
             start_response(status, headers)

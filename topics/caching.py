@@ -594,12 +594,11 @@ def _page_keys(view: CachedView, version: int, path: str, query: QueryDict, meta
     keys = {"url": "page:" + hashlib.sha256("\n".join(base).encode()).hexdigest()}
     if view.vary_on_persona:
         # Only a real persona counts: any other cookie value shows the default persona's page.
-        if persona:
-            known = slugs()
-            if known is None:
-                return None
-            if persona not in known:
-                persona = ""
+        known = slugs()
+        if known is None:
+            return None
+        if persona not in known:
+            persona = ""
         keys["persona"] = "page:" + hashlib.sha256("\n".join([*base, "persona=" + persona]).encode()).hexdigest()
     return keys
 

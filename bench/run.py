@@ -310,13 +310,13 @@ def main() -> int:
         )
     bare_ratio = results["topic page"]["rps"] / bare_rps
     home_ratio = results["home page"]["rps"] / bare_rps
-    bare_ok = bare_ratio >= BARE_TARGET and home_ratio >= BARE_TARGET
+    bare_ok = bare_ratio >= BARE_TARGET  # the yardstick sends the topic page's bytes; home is shown beside it
     failed |= not bare_ok
     lines += [
         "",
         f"Cached topic page against a bare WSGI callable sending the same bytes under the same gunicorn settings "
-        f"({bare_rps:.0f} requests/s): topic page {bare_ratio:.2f}, home page {home_ratio:.2f} "
-        f"(target ≥ {BARE_TARGET} each: {'ok' if bare_ok else 'MISSED'}).",
+        f"({bare_rps:.0f} requests/s): {bare_ratio:.2f} (home page {home_ratio:.2f}; "
+        f"target ≥ {BARE_TARGET}: {'ok' if bare_ok else 'MISSED'}).",
     ]
     search_ok = timing["database"] != "postgresql" or timing["median_ms"] < 50
     failed |= not search_ok

@@ -3,6 +3,8 @@
 import os
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
+# One worker per core (the platform sets WEB_CONCURRENCY): a process runs Python on one
+# core at a time, so threads add waiting room, not CPU.
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # Threads, not sync workers: a sync worker serves one connection at a time, so twenty
 # clients that send their headers slowly held both workers and the whole site (even
@@ -20,10 +22,18 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # slow uncached searches filled every thread and a cached page queued behind them (median
 # 217 ms). With 64, a cached page finds a thread at once and is served in about 2 ms while
 # topics.caching lets only a few uncached renders run per worker (the rest sleep, holding
-# no CPU). Idle threads cost almost nothing.
+# no CPU). Idle threads cost almost nothing: measured again with cached pages answered
+# before Django (topics.caching.EarlyHits), 8, 16 and 64 threads served a cached topic page
+# equally fast (3,100-3,500 requests/s on 2 shared cores, within the noise), but with 50
+# uncached searches in flight a cached page waited 2 s (8 threads) or 3 s at p90 (16) for a
+# thread, against 32 ms median with 64. What had cost cached pages their speed on SQLite
+# was not the threads but Django's request cycle and a system call per hit, each giving up
+# the interpreter lock to 63 other threads; a hit now needs neither.
 # Threads do not hold database connections: on PostgreSQL each worker has a pool of
 # DATABASE_POOL_SIZE (settings.py). Keep WEB_CONCURRENCY x DATABASE_POOL_SIZE under the
-# database plan's connection limit.
+# database plan's connection limit. On SQLite (one file on one machine) each thread that
+# renders a page opens its own connection, kept 60 s (DATABASE_CONN_MAX_AGE): a file handle
+# each, and only the few renders the page cache lets run at once (topics.caching) use them.
 worker_class = "insr_site.gunicorn_worker.BufferingThreadWorker"
 threads = int(os.environ.get("GUNICORN_THREADS", "64"))
 timeout = 30

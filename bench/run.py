@@ -42,7 +42,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PORT = int(os.environ.get("BENCH_PORT", "8041"))  # another free port on a shared machine
+# Ratios to the static file. A cached page is answered before Django's request handling
+# (topics.caching.EarlyHits), the static file only inside it, by WhiteNoise: on the embedded
+# default (SQLite, memory cache) at least 0.9, and with PostgreSQL and Redis at least 1.0.
 TARGETS = {"topic page": 0.9, "home page": 0.9, "search": 0.3}
+SERVICES_TARGETS = {"topic page": 1.0, "home page": 1.0, "search": 0.3}
 BARE = "bare WSGI, same page bytes"
 # Our cached topic page against a WSGI callable that only sends its bytes.
 BARE_TARGET = 0.6
@@ -293,9 +297,11 @@ def main() -> int:
         "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     failed = False
+    services = env["DATABASE_URL"].startswith("postgres") and bool(env.get("REDIS_URL"))
+    targets = SERVICES_TARGETS if services else TARGETS
     for name, r in results.items():
         ratio = r["rps"] / static_rps
-        target = TARGETS.get(name)
+        target = targets.get(name)
         ok = (target is None or ratio >= target) and r["p99"] < P99_LIMIT_MS and r["non2xx"] == 0
         failed |= not ok
         lines.append(
@@ -303,12 +309,13 @@ def main() -> int:
             f"{'≥ ' + str(target) if target else '—'} | {'ok' if ok else 'MISSED'} |"
         )
     bare_ratio = results["topic page"]["rps"] / bare_rps
-    bare_ok = bare_ratio >= BARE_TARGET
+    home_ratio = results["home page"]["rps"] / bare_rps
+    bare_ok = bare_ratio >= BARE_TARGET  # the yardstick sends the topic page's bytes; home is shown beside it
     failed |= not bare_ok
     lines += [
         "",
         f"Cached topic page against a bare WSGI callable sending the same bytes under the same gunicorn settings "
-        f"({bare_rps:.0f} requests/s): {bare_ratio:.2f} (home {results['home page']['rps'] / bare_rps:.2f}; "
+        f"({bare_rps:.0f} requests/s): {bare_ratio:.2f} (home page {home_ratio:.2f}; "
         f"target ≥ {BARE_TARGET}: {'ok' if bare_ok else 'MISSED'}).",
     ]
     search_ok = timing["database"] != "postgresql" or timing["median_ms"] < 50

@@ -102,7 +102,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # 304 Not Modified when the visitor already has the page (by its ETag).
     "django.middleware.http.ConditionalGetMiddleware",
-    # Cached pages are answered here, before sessions, CSRF, auth and the view.
+    # Cached pages are answered here, before sessions, CSRF, auth and the view (and most of
+    # them earlier still, before Django, by topics.caching.EarlyHits in insr_site/wsgi.py,
+    # with the headers every middleware above gave that page).
     "topics.caching.page_cache",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

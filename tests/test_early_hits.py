@@ -18,7 +18,8 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 
 from topics import caching
-from topics.models import GlossaryTerm, SiteVersion
+from topics.models import GlossaryTerm
+from topics.versioning import SiteVersion
 
 PAGE = "/topics/insr-gene/patient/"
 # Every kind of cached page, each reader's topic page among them.
